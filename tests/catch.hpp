@@ -18,18 +18,18 @@
 
 namespace snicit::test {
 /// REQUIRE_THROWS_AS + a substring check of what(), usable with both Catch2 versions.
-#define SNICIT_REQUIRE_THROWS_WITH_SUBSTR(expr, Type, substr)             \
-  do {                                                                    \
-    bool snicit_thrown_ = false;                                          \
-    try {                                                                 \
-      (void)(expr);                                                       \
-    } catch (Type const& e) {                                             \
-      snicit_thrown_ = true;                                              \
-      INFO("message: " << e.what());                                      \
-      CHECK(std::string(e.what()).find(substr) != std::string::npos);     \
-    }                                                                     \
-    if (!snicit_thrown_) {                                                \
-      FAIL("expected " #Type " from " #expr);                             \
-    }                                                                     \
+#define SNICIT_REQUIRE_THROWS_WITH_SUBSTR(expr, Type, substr)         \
+  do {                                                                \
+    bool snicit_thrown_ = false;                                      \
+    try {                                                             \
+      (void)(expr);                                                   \
+    } catch (Type const& e) {                                         \
+      snicit_thrown_ = true;                                          \
+      INFO("message: " << e.what());                                  \
+      CHECK(std::string(e.what()).find(substr) != std::string::npos); \
+    }                                                                 \
+    if (!snicit_thrown_) {                                            \
+      FAIL("expected " #Type " from " #expr);                         \
+    }                                                                 \
   } while (0)
 }  // namespace snicit::test

@@ -107,11 +107,11 @@ namespace detail {
 SNICIT_NAMESPACE_END
 
 /// Throws snicit::LogicError with `msg` (a std::string expression) unless `cond` holds.
-#define SNICIT_EXPECTS(cond, msg)                                \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      ::snicit::detail::throw_logic(__FILE__, __LINE__, (msg));  \
-    }                                                            \
+#define SNICIT_EXPECTS(cond, msg)                               \
+  do {                                                          \
+    if (!(cond)) {                                              \
+      ::snicit::detail::throw_logic(__FILE__, __LINE__, (msg)); \
+    }                                                           \
   } while (0)
 
 /// Throws snicit::LogicError with `msg`.
@@ -119,32 +119,36 @@ SNICIT_NAMESPACE_END
 
 #if SNICIT_HAS_CUDA_RUNTIME
 /// Evaluates a CUDA runtime call; on failure clears the sticky error and throws snicit::CudaError.
-#define SNICIT_CUDA_TRY(expr)                                                  \
-  do {                                                                         \
-    cudaError_t const snicit_err_ = (expr);                                    \
-    if (snicit_err_ != cudaSuccess) {                                          \
-      (void)cudaGetLastError();                                                \
-      ::snicit::detail::throw_cuda(snicit_err_, #expr, __FILE__, __LINE__);    \
-    }                                                                          \
+#define SNICIT_CUDA_TRY(expr)                                               \
+  do {                                                                      \
+    cudaError_t const snicit_err_ = (expr);                                 \
+    if (snicit_err_ != cudaSuccess) {                                       \
+      (void)cudaGetLastError();                                             \
+      ::snicit::detail::throw_cuda(snicit_err_, #expr, __FILE__, __LINE__); \
+    }                                                                       \
   } while (0)
 
 /// For destructors: evaluates a CUDA call and logs a failure to stderr instead of throwing.
-#define SNICIT_CUDA_TRY_NO_THROW(expr)                                                     \
-  do {                                                                                     \
-    cudaError_t const snicit_err_ = (expr);                                                \
-    if (snicit_err_ != cudaSuccess) {                                                      \
-      (void)cudaGetLastError();                                                            \
-      std::fprintf(stderr, "snicit: CUDA error %s in `%s` at %s:%d (ignored)\n",           \
-                   cudaGetErrorName(snicit_err_), #expr, __FILE__, __LINE__);              \
-    }                                                                                      \
+#define SNICIT_CUDA_TRY_NO_THROW(expr)                                   \
+  do {                                                                   \
+    cudaError_t const snicit_err_ = (expr);                              \
+    if (snicit_err_ != cudaSuccess) {                                    \
+      (void)cudaGetLastError();                                          \
+      std::fprintf(stderr,                                               \
+                   "snicit: CUDA error %s in `%s` at %s:%d (ignored)\n", \
+                   cudaGetErrorName(snicit_err_),                        \
+                   #expr,                                                \
+                   __FILE__,                                             \
+                   __LINE__);                                            \
+    }                                                                    \
   } while (0)
 
 /// Checks the last kernel launch; with SNICIT_DEBUG_SYNC also synchronises the device.
 #if defined(SNICIT_DEBUG_SYNC)
-#define SNICIT_CHECK_LAUNCH()                        \
-  do {                                               \
-    SNICIT_CUDA_TRY(cudaPeekAtLastError());          \
-    SNICIT_CUDA_TRY(cudaDeviceSynchronize());        \
+#define SNICIT_CHECK_LAUNCH()                 \
+  do {                                        \
+    SNICIT_CUDA_TRY(cudaPeekAtLastError());   \
+    SNICIT_CUDA_TRY(cudaDeviceSynchronize()); \
   } while (0)
 #else
 #define SNICIT_CHECK_LAUNCH() SNICIT_CUDA_TRY(cudaPeekAtLastError())

@@ -35,7 +35,8 @@ TEST_CASE("a kernel runs and its result matches the host", "[gpu][smoke]") {
   axpy<<<(n + 255) / 256, 256, 0, stream>>>(n, 3.0f, dx, dy);
   SNICIT_CHECK_LAUNCH();
   std::vector<float> out(n);
-  SNICIT_CUDA_TRY(cudaMemcpyAsync(out.data(), dy, n * sizeof(float), cudaMemcpyDeviceToHost, stream));
+  SNICIT_CUDA_TRY(
+      cudaMemcpyAsync(out.data(), dy, n * sizeof(float), cudaMemcpyDeviceToHost, stream));
   SNICIT_CUDA_TRY(cudaStreamSynchronize(stream));
   for (int i = 0; i < n; ++i) {
     REQUIRE(out[i] == y[i] + 3.0f * x[i]);

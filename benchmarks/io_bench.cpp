@@ -1,0 +1,4 @@
+// placeholder, replaced by the io work
+int main() {
+  return 0;
+}
