@@ -1,0 +1,158 @@
+// SPDX-FileCopyrightText: 2026 The snicit authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Command-line options shared by snicit-sdgc and snicit-mnist: device, mode, the SNICIT knobs
+// (each overrides the workload's defaults only when given), threads, --json and --progress.
+
+#include <snicit/options.hpp>
+#include <snicit/reference/reference.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "program.hpp"
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+namespace snicit::programs {
+
+enum class Device { automatic, gpu, cpu };
+enum class Mode { snicit, exact };
+
+struct CommonCli {
+  Device device = Device::automatic;
+  Mode mode = Mode::snicit;
+  int threads = 0;
+  std::string json;
+  bool progress = false;
+  bool no_verify = false;
+
+  // SNICIT knobs as given on the command line (applied over the workload defaults)
+  std::int64_t threshold = 0;
+  std::int64_t samples = 0;
+  std::int64_t downsample = 0;
+  double eps = 0, eta = 0, tau_conv = 0, tau_post = 0;
+  std::int64_t rebuild_interval = 0;
+  std::int64_t batch = 0;
+  Sampling sampling = Sampling::strided;
+
+  CLI::Option* o_threshold = nullptr;
+  CLI::Option* o_samples = nullptr;
+  CLI::Option* o_downsample = nullptr;
+  CLI::Option* o_eps = nullptr;
+  CLI::Option* o_eta = nullptr;
+  CLI::Option* o_tau_conv = nullptr;
+  CLI::Option* o_tau_post = nullptr;
+  CLI::Option* o_rebuild = nullptr;
+  CLI::Option* o_batch = nullptr;
+  CLI::Option* o_sampling = nullptr;
+
+  void add_to(CLI::App& app) {
+    std::map<std::string, Device> const devices{
+        {"auto", Device::automatic}, {"gpu", Device::gpu}, {"cpu", Device::cpu}};
+    app.add_option("--device", device, "gpu | cpu | auto (gpu when a CUDA device is present)")
+        ->transform(CLI::CheckedTransformer(devices, CLI::ignore_case));
+    std::map<std::string, Mode> const modes{{"snicit", Mode::snicit}, {"exact", Mode::exact}};
+    app.add_option("--mode", mode, "snicit (compressed at inference time) | exact")
+        ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
+    app.add_option("--threads", threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+    app.add_option("--json", json, "write a JSON report to FILE (- = stdout)");
+    app.add_flag("--progress", progress, "print one line per layer/phase to stderr");
+    app.add_flag("--no-verify", no_verify, "skip the check against the CPU reference");
+
+    auto* g = app.add_option_group("SNICIT", "SNICIT parameters (defaults depend on the workload)");
+    o_threshold = g->add_option("--threshold,-t", threshold, "threshold layer t (0 <= t < L)");
+    o_samples = g->add_option("--samples,-s", samples, "sample rows s (centroid candidates)");
+    o_downsample = g->add_option("--downsample", downsample, "sum-downsampling segments n (0 = off)");
+    o_eps = g->add_option("--eps", eps, "prune a sample when < eps*dim entries differ");
+    o_eta = g->add_option("--eta", eta, "entries differ in pruning when |a-b| > eta");
+    o_tau_conv = g->add_option("--tau-conv", tau_conv, "conversion tolerance");
+    o_tau_post = g->add_option("--tau-post", tau_post, "post-convergence pruning tolerance");
+    o_rebuild = g->add_option("--rebuild-interval", rebuild_interval, "rebuild the non-empty list every k layers");
+    o_batch = g->add_option("--batch", batch, "rows per round (0 = all at once)");
+    std::map<std::string, Sampling> const samplings{{"strided", Sampling::strided},
+                                                    {"first", Sampling::first}};
+    o_sampling = g->add_option("--sampling", sampling, "strided | first")
+                     ->transform(CLI::CheckedTransformer(samplings, CLI::ignore_case));
+  }
+
+  /// The workload defaults with every option the user gave applied on top.
+  [[nodiscard]] SnicitOptions snicit_options(SnicitOptions o) const {
+    if (o_threshold->count() > 0) o.threshold_layer = threshold;
+    if (o_samples->count() > 0) o.samples = samples;
+    if (o_downsample->count() > 0) o.downsample = downsample;
+    if (o_eps->count() > 0) o.eps = eps;
+    if (o_eta->count() > 0) o.eta = eta;
+    if (o_tau_conv->count() > 0) o.tau_conv = tau_conv;
+    if (o_tau_post->count() > 0) o.tau_post = tau_post;
+    if (o_rebuild->count() > 0) o.rebuild_interval = rebuild_interval;
+    if (o_batch->count() > 0) o.batch_size = batch;
+    if (o_sampling->count() > 0) o.sampling = sampling;
+    return o;
+  }
+
+  /// Resolves --device; prints the one-line notice when the CPU reference stands in.
+  [[nodiscard]] Device resolve_device(char const* program) const {
+    std::string why;
+    bool const have_gpu = cuda_device_available(why);
+    if (device == Device::gpu) {
+      if (!have_gpu) {
+        throw LogicError("--device gpu: " + why);
+      }
+      throw LogicError(
+          "--device gpu: the GPU engine is not part of this build yet; use --device cpu");
+    }
+    if (device == Device::automatic) {
+      std::fprintf(stderr,
+                   "%s: %s; running on the CPU reference\n",
+                   program,
+                   have_gpu ? "the GPU engine is not part of this build yet" : why.c_str());
+      return Device::cpu;
+    }
+    return Device::cpu;
+  }
+
+  [[nodiscard]] reference::ExactOptions exact_options(char const* program) const {
+    reference::ExactOptions o;
+    o.threads = threads;
+    if (progress) {
+      o.observer = [program](reference::LayerReport const& r) {
+        std::fprintf(stderr,
+                     "%s: [%s] layer %lld: %lld active rows, %lld centroids, %lld non-empty, %.3f ms\n",
+                     program,
+                     std::string(r.phase).c_str(),
+                     static_cast<long long>(r.layer),
+                     static_cast<long long>(r.active_rows),
+                     static_cast<long long>(r.centroids),
+                     static_cast<long long>(r.nonempty_rows),
+                     r.ms);
+      };
+    }
+    return o;
+  }
+};
+
+inline nlohmann::json to_json(SnicitOptions const& o) {
+  return {{"threshold_layer", o.threshold_layer},
+          {"samples", o.samples},
+          {"downsample", o.downsample},
+          {"eps", o.eps},
+          {"eta", o.eta},
+          {"tau_conv", o.tau_conv},
+          {"tau_post", o.tau_post},
+          {"rebuild_interval", o.rebuild_interval},
+          {"batch_size", o.batch_size},
+          {"sampling", o.sampling == Sampling::strided ? "strided" : "first"}};
+}
+
+inline nlohmann::json to_json(reference::SnicitStats const& s) {
+  return {{"centroids", s.centroids},
+          {"nonempty_after_conversion", s.nonempty_after_conversion},
+          {"nonempty_per_post_layer", s.nonempty_per_post_layer},
+          {"alive_per_pre_layer", s.alive_per_pre_layer}};
+}
+
+}  // namespace snicit::programs

@@ -1,0 +1,782 @@
+// SPDX-FileCopyrightText: 2026 The snicit authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/**
+ * @file engine.cuh
+ * @brief The public entry header of snicit: `#include <snicit/engine.cuh>`.
+ *
+ * It brings in everything a downstream CUDA C++ program needs: the network and matrix types, the
+ * SNICIT options, the error types, the GPU engine `snicit::Engine<...>`, its policies and the
+ * `snicit::kernels` building blocks. The readers/writers (snicit::io, needs zlib), the generator
+ * (snicit::data) and the CPU reference (snicit::reference) are separate headers because device
+ * code does not need them.
+ *
+ * The engine's design, buffers and host synchronisations are described in docs/engine.md.
+ */
+
+#include <snicit/config.hpp>
+#include <snicit/error.hpp>
+#include <snicit/kernels/cluster.cuh>
+#include <snicit/kernels/convert.cuh>
+#include <snicit/kernels/post_update.cuh>
+#include <snicit/kernels/recover.cuh>
+#include <snicit/kernels/rows.cuh>
+#include <snicit/kernels/spmm.cuh>
+#include <snicit/matrix.hpp>
+#include <snicit/memory/allocator.hpp>
+#include <snicit/memory/device_buffer.hpp>
+#include <snicit/memory/pinned_buffer.hpp>
+#include <snicit/network.hpp>
+#include <snicit/options.hpp>
+#include <snicit/policy/activation.hpp>
+#include <snicit/policy/cluster.hpp>
+#include <snicit/policy/concepts.hpp>
+#include <snicit/policy/spmm.hpp>
+#include <snicit/stream.hpp>
+#include <snicit/types.hpp>
+#include <snicit/version.hpp>
+#include <snicit/detail/engine_support.cuh>
+
+#include <cuda/stream_ref>
+
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+SNICIT_NAMESPACE_BEGIN
+
+/// Construction-time options of snicit::Engine.
+struct EngineOptions {
+  /// Most rows processed at once (device buffers are sized for it); 1 <= max_batch < 2^31.
+  std::int64_t max_batch = 60000;
+  /// The SNICIT knobs (ignored by cluster::None except batch_size). Rounds have
+  /// snicit.batch_size rows (0 = the whole input), which must not exceed max_batch in SNICIT mode.
+  SnicitOptions snicit{};
+  /// Return the final activations of the rows alive after the last layer.
+  bool return_activations = true;
+  /// Pre-convergence layers between host reads of the live-row count, which shrink the grids of
+  /// later layers (one stream synchronisation each); 0 = never (fully stream-ordered pre phase).
+  std::int64_t bound_refresh_interval = 16;
+};
+
+/**
+ * @brief The outcome of Engine::run.
+ * @tparam Value element type
+ */
+template <class Value>
+struct RunResult {
+  /// Global input row ids (0-based, ascending) with a non-zero entry after the last layer (the
+  /// SDGC categories).
+  std::vector<std::int64_t> categories;
+  /// categories.size() x N_L final activations, in the order of `categories` (empty unless
+  /// EngineOptions::return_activations).
+  DenseMatrix<Value> activations;
+  RunStats stats;  ///< per-phase times and per-round counts
+};
+
+/**
+ * @brief The GPU SNICIT engine: owns the uploaded network and every device buffer, and runs
+ * batches through pre-convergence layers, conversion, post-convergence layers and recovery
+ * (exact mode with cluster::None).
+ *
+ * Construction uploads the weights once, sizes one scratch arena and allocates everything the
+ * runs need; a run allocates no device memory (except a grow-only staging area for sparse host
+ * inputs the first time a round has more non-zeros than any before). See docs/engine.md for the
+ * buffers and the documented host synchronisations. An Engine is move-only and must not be used
+ * from two host threads or on two streams at the same time.
+ *
+ * @tparam Value      element type (float)
+ * @tparam Spmm       spMM policy (see policy/spmm.hpp, kernels::SpmmBackend)
+ * @tparam Cluster    cluster::CoarseSample<> (SNICIT) or cluster::None (exact)
+ * @tparam Activation bounded activation functor (ReluClip by default, built from the network cap)
+ * @tparam Allocator  stream-ordered device allocator
+ */
+template <class Value = float,
+          class Spmm = spmm::RowGather<>,
+          class Cluster = cluster::CoarseSample<>,
+          class Activation = ReluClip,
+          class Allocator = AsyncAllocator>
+class Engine {
+  static_assert(std::is_floating_point_v<Value>, "snicit::Engine: Value must be float or double");
+  static_assert(is_spmm_policy_v<Spmm>,
+                "snicit::Engine: Spmm is not a spMM policy (needs policy_category = "
+                "spmm::spmm_policy_tag, weight_layout and block_threads; trivially copyable)");
+  static_assert(kernels::has_spmm_backend_v<Spmm>,
+                "snicit::Engine: no kernels::SpmmBackend<Spmm> specialisation for this policy");
+  static_assert(is_cluster_policy_v<Cluster>,
+                "snicit::Engine: Cluster is not a cluster policy (needs policy_category = "
+                "cluster::cluster_policy_tag, converts and block_threads; trivially copyable)");
+  static_assert(is_activation_v<Activation, Value>,
+                "snicit::Engine: Activation must be a trivially copyable functor Value -> Value");
+  static_assert(DeviceAllocator<Allocator>,
+                "snicit::Engine: Allocator needs allocate(bytes, stream) and "
+                "deallocate(p, bytes, stream)");
+
+ public:
+  using value_type = Value;
+  using spmm_policy = Spmm;
+  using cluster_policy = Cluster;
+  using activation_type = Activation;
+  using allocator_type = Allocator;
+  using result_type = RunResult<Value>;
+
+  /**
+   * @brief Uploads `net` and allocates every buffer for `opts.max_batch` rows on `stream`.
+   *
+   * The activation is `Activation{net.activation_cap}` when constructible so, else
+   * `Activation{}`. Synchronises `stream` once at the end (the weights come from pageable host
+   * memory), so the engine may then run on any stream.
+   *
+   * @throws snicit::LogicError for an invalid network or options, or when the buffers would not
+   * fit in free device memory; snicit::CudaError
+   */
+  Engine(SparseNetwork<Value> const& net, EngineOptions const& opts, cuda::stream_ref stream)
+      : Engine(net, opts, stream, default_activation(net)) {}
+
+  /// As above with an explicit activation instance.
+  Engine(SparseNetwork<Value> const& net,
+         EngineOptions const& opts,
+         cuda::stream_ref stream,
+         Activation act,
+         Allocator alloc = {})
+      : opts_(opts), act_(act), alloc_(std::move(alloc)) {
+    SNICIT_EXPECTS(net.num_layers() >= 1, "the network has no layers");
+    net.validate();
+    SNICIT_EXPECTS(opts.max_batch >= 1 && opts.max_batch < std::numeric_limits<row_index>::max(),
+                   "max_batch must be in [1, 2^31 - 1)");
+    SNICIT_EXPECTS(opts.bound_refresh_interval >= 0, "bound_refresh_interval must be >= 0");
+    num_layers_ = net.num_layers();
+    widths_.push_back(net.input_size());
+    for (auto const& l : net.layers) {
+      widths_.push_back(l.weights.cols);
+    }
+    ld_ = *std::max_element(widths_.begin(), widths_.end());
+    SNICIT_EXPECTS(ld_ >= 1, "the network has zero-width layers");
+    auto const& so = opts_.snicit;
+    if constexpr (Cluster::converts) {
+      so.validate(num_layers_, widths_[static_cast<std::size_t>(so.threshold_layer)]);
+      SNICIT_EXPECTS(so.batch_size <= opts.max_batch,
+                     "batch size " + std::to_string(so.batch_size) + " exceeds max_batch " +
+                         std::to_string(opts.max_batch));
+    } else {
+      SNICIT_EXPECTS(so.batch_size >= 0, "batch size must be >= 0 (0 = whole input)");
+    }
+    compute_droppable(net);
+
+    std::int64_t const mb = opts.max_batch;
+    samples_ = Cluster::converts ? std::min(so.samples, mb) : 1;
+    sample_dim_ = Cluster::converts && so.downsample > 0
+                      ? so.downsample
+                      : widths_[static_cast<std::size_t>(Cluster::converts ? so.threshold_layer : 0)];
+    std::size_t const cub_bytes = kernels::select_rows_scratch_bytes(mb);
+    detail::ArenaLayout arena;
+    off_cub_ = arena.add(cub_bytes);
+    cub_bytes_ = cub_bytes;
+    off_f_ = arena.add(static_cast<std::size_t>(samples_ * sample_dim_) * sizeof(Value));
+    off_sample_pos_ = arena.add(static_cast<std::size_t>(samples_) * sizeof(row_index));
+    off_centroids_ = arena.add(static_cast<std::size_t>(samples_) * sizeof(row_index));
+    off_keep_ = arena.add(static_cast<std::size_t>(samples_));
+
+    check_memory(net, arena.total());
+
+    // Weights (pageable host staging kept alive until the final synchronisation).
+    std::vector<std::int32_t> h_off;
+    std::vector<std::int32_t> h_idx;
+    std::vector<Value> h_val;
+    std::vector<Value> h_bias;
+    layers_.reserve(static_cast<std::size_t>(num_layers_));
+    for (auto const& l : net.layers) {
+      layers_.push_back(detail::make_device_layer<Value, Allocator>(
+          l, Spmm::weight_layout, h_off, h_idx, h_val, h_bias, alloc_, stream));
+      // Pageable copies are staged before cudaMemcpyAsync returns, so the vectors can be reused.
+    }
+    auto const rows = static_cast<std::size_t>(mb);
+    for (auto& a : act_buf_) {
+      a = DeviceBuffer<Value, Allocator>(rows * static_cast<std::size_t>(ld_), stream, alloc_);
+    }
+    for (auto& b : ids_) {
+      b = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
+    }
+    for (auto& b : pos_) {
+      b = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
+    }
+    flags_ = DeviceBuffer<std::uint8_t, Allocator>(rows, stream, alloc_);
+    if constexpr (Cluster::converts) {
+      centroid_of_ = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
+      nonempty_ = DeviceBuffer<std::uint8_t, Allocator>(rows, stream, alloc_);
+      list_ = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
+    }
+    arena_ = DeviceBuffer<std::byte, Allocator>(arena.total(), stream, alloc_);
+    num_slots_ = static_cast<std::size_t>(2 * num_layers_ + 6);
+    counters_ = DeviceBuffer<row_index, Allocator>(num_slots_, stream, alloc_);
+    h_counters_ = PinnedBuffer<row_index>(num_slots_);
+    h_ids_ = PinnedBuffer<row_index>(rows);
+    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));  // documented: once, at construction
+  }
+
+  Engine(Engine&&) noexcept = default;
+  Engine& operator=(Engine&&) noexcept = default;
+  Engine(Engine const&) = delete;
+  Engine& operator=(Engine const&) = delete;
+  ~Engine() = default;
+
+  /// Number of sparse layers L.
+  [[nodiscard]] std::int64_t num_layers() const noexcept {
+    return num_layers_;
+  }
+  /// Input width N_0.
+  [[nodiscard]] std::int64_t input_size() const noexcept {
+    return widths_.front();
+  }
+  /// Output width N_L.
+  [[nodiscard]] std::int64_t output_size() const noexcept {
+    return widths_.back();
+  }
+  /// The options the engine was built with.
+  [[nodiscard]] EngineOptions const& options() const noexcept {
+    return opts_;
+  }
+  /// The activation instance.
+  [[nodiscard]] Activation const& activation() const noexcept {
+    return act_;
+  }
+
+  /**
+   * @brief Sets (or clears, with an empty function) the observer. It is called on the calling
+   * thread at the end of every round, once per layer and phase. While an observer is set, one
+   * CUDA event is recorded after each layer so that per-layer times can be reported; the events
+   * are created here, not during runs.
+   */
+  void set_observer(Observer observer) {
+    observer_ = std::move(observer);
+    if (observer_ && layer_events_.empty()) {
+      layer_events_.resize(static_cast<std::size_t>(num_layers_ + 1));
+    }
+  }
+
+  /**
+   * @brief Runs a sparse host input (one sample per CSR row, cols = input_size()).
+   * @throws snicit::LogicError on a shape mismatch or when a round exceeds max_batch (SNICIT
+   * mode) before any work starts; snicit::CudaError
+   */
+  [[nodiscard]] RunResult<Value> run(CsrMatrix<Value> const& input, cuda::stream_ref stream) {
+    SNICIT_EXPECTS(input.cols == input_size(),
+                   "the input has " + std::to_string(input.cols) +
+                       " columns but the network expects " + std::to_string(input_size()));
+    SNICIT_EXPECTS(input.row_offsets.size() == static_cast<std::size_t>(input.rows + 1),
+                   "input CSR: row_offsets must have rows+1 entries");
+    return run_rounds(input.rows, stream, [&](std::int64_t r0, std::int64_t b) {
+      std::int64_t const base = input.row_offsets[static_cast<std::size_t>(r0)];
+      std::int64_t const nnz = input.row_offsets[static_cast<std::size_t>(r0 + b)] - base;
+      in_offsets_.reserve(static_cast<std::size_t>(b + 1), stream);
+      in_cols_.reserve(static_cast<std::size_t>(std::max<std::int64_t>(nnz, 1)), stream);
+      in_vals_.reserve(static_cast<std::size_t>(std::max<std::int64_t>(nnz, 1)), stream);
+      detail::upload(in_offsets_.data(),
+                     input.row_offsets.data() + r0,
+                     static_cast<std::size_t>(b + 1),
+                     stream);
+      detail::upload(in_cols_.data(),
+                     reinterpret_cast<std::int32_t const*>(input.col_indices.data()) + base,
+                     static_cast<std::size_t>(nnz),
+                     stream);
+      detail::upload(in_vals_.data(), input.values.data() + base, static_cast<std::size_t>(nnz),
+                     stream);
+      kernels::scatter_csr_rows<Value>(in_offsets_.data(),
+                                       base,
+                                       in_cols_.data(),
+                                       in_vals_.data(),
+                                       buffer_view(0, input_size()).with_rows(b),
+                                       stream);
+    });
+  }
+
+  /**
+   * @brief Runs a dense host input (rows = samples, cols = input_size()).
+   * @throws as the CSR overload
+   */
+  [[nodiscard]] RunResult<Value> run(DenseMatrix<Value> const& input, cuda::stream_ref stream) {
+    SNICIT_EXPECTS(input.cols == input_size(),
+                   "the input has " + std::to_string(input.cols) +
+                       " columns but the network expects " + std::to_string(input_size()));
+    return run_rounds(input.rows, stream, [&](std::int64_t r0, std::int64_t b) {
+      copy_rows_in(input.data.data() + r0 * input.cols, input.cols, b, cudaMemcpyHostToDevice,
+                   stream);
+    });
+  }
+
+  /**
+   * @brief Runs a dense input already on the device (row-major, `input.ld` >= input_size()).
+   * The input is copied into the engine's buffers round by round; it is not modified.
+   */
+  [[nodiscard]] RunResult<Value> run(DenseView<Value const> input, cuda::stream_ref stream) {
+    SNICIT_EXPECTS(input.cols == input_size() && input.ld >= input.cols,
+                   "the device input has " + std::to_string(input.cols) +
+                       " columns but the network expects " + std::to_string(input_size()));
+    return run_rounds(input.rows, stream, [&](std::int64_t r0, std::int64_t b) {
+      copy_rows_in(input.data + r0 * input.ld, input.ld, b, cudaMemcpyDeviceToDevice, stream);
+    });
+  }
+
+ private:
+  // Counter slots (row_index) in counters_ / h_counters_.
+  [[nodiscard]] std::size_t slot_alive(std::int64_t l) const noexcept {  // l = 0 .. L
+    return static_cast<std::size_t>(l);
+  }
+  [[nodiscard]] std::size_t slot_samples() const noexcept {
+    return static_cast<std::size_t>(num_layers_ + 1);
+  }
+  [[nodiscard]] std::size_t slot_centroids() const noexcept {
+    return static_cast<std::size_t>(num_layers_ + 2);
+  }
+  [[nodiscard]] std::size_t slot_nonempty0() const noexcept {
+    return static_cast<std::size_t>(num_layers_ + 3);
+  }
+  [[nodiscard]] std::size_t slot_final() const noexcept {
+    return static_cast<std::size_t>(num_layers_ + 4);
+  }
+  [[nodiscard]] std::size_t slot_list() const noexcept {
+    return static_cast<std::size_t>(num_layers_ + 5);
+  }
+  [[nodiscard]] std::size_t slot_post(std::int64_t l) const noexcept {  // l = t+1 .. L
+    return static_cast<std::size_t>(num_layers_ + 5 + l);
+  }
+  [[nodiscard]] row_index* counter(std::size_t slot) noexcept {
+    return counters_.data() + slot;
+  }
+
+  static Activation default_activation(SparseNetwork<Value> const& net) {
+    if constexpr (std::is_constructible_v<Activation, float>) {
+      return Activation(static_cast<float>(net.activation_cap));
+    } else {
+      return Activation{};
+    }
+  }
+
+  /// droppable_[l]: a row that is all zero after layer l stays zero through layer L.
+  void compute_droppable(SparseNetwork<Value> const& net) {
+    auto const L = static_cast<std::size_t>(num_layers_);
+    droppable_.assign(L + 1, true);
+    for (std::size_t l = L; l-- > 0;) {
+      auto const& layer = net.layers[l];
+      bool zero = true;
+      for (std::int64_t j = 0; j < layer.weights.cols && zero; ++j) {
+        zero = act_(Value(0) + layer.bias_at(j)) == Value(0);
+      }
+      droppable_[l] = droppable_[l + 1] && zero;
+    }
+  }
+
+  void check_memory(SparseNetwork<Value> const& net, std::size_t arena_bytes) const {
+    std::size_t need = arena_bytes;
+    auto const rows = static_cast<std::size_t>(opts_.max_batch);
+    need += 2 * rows * static_cast<std::size_t>(ld_) * sizeof(Value);
+    need += rows * (4 * sizeof(row_index) + 2 + sizeof(row_index) * 2);
+    for (auto const& l : net.layers) {
+      need += static_cast<std::size_t>(l.weights.nnz()) * (sizeof(std::int32_t) + sizeof(Value)) +
+              static_cast<std::size_t>(l.weights.rows + l.weights.cols + 1) * 8;
+    }
+    std::size_t free_bytes = 0;
+    std::size_t total_bytes = 0;
+    SNICIT_CUDA_TRY(cudaMemGetInfo(&free_bytes, &total_bytes));
+    SNICIT_EXPECTS(need <= free_bytes,
+                   "the engine needs about " + std::to_string(need >> 20) + " MiB of device " +
+                       "memory for max_batch = " + std::to_string(opts_.max_batch) + " but only " +
+                       std::to_string(free_bytes >> 20) + " MiB are free; lower max_batch");
+  }
+
+  /// Activation buffer `i` as rows of width `cols` (leading dimension ld_).
+  struct BufferView : DenseView<Value> {
+    [[nodiscard]] DenseView<Value> with_rows(std::int64_t r) const noexcept {
+      return {this->data, r, this->cols, this->ld};
+    }
+  };
+  [[nodiscard]] BufferView buffer_view(int i, std::int64_t cols) noexcept {
+    BufferView v;
+    v.data = act_buf_[static_cast<std::size_t>(i)].data();
+    v.rows = opts_.max_batch;
+    v.cols = cols;
+    v.ld = ld_;
+    return v;
+  }
+
+  void copy_rows_in(Value const* src,
+                    std::int64_t src_ld,
+                    std::int64_t b,
+                    cudaMemcpyKind kind,
+                    cuda::stream_ref stream) {
+    SNICIT_CUDA_TRY(cudaMemcpy2DAsync(act_buf_[0].data(),
+                                      static_cast<std::size_t>(ld_) * sizeof(Value),
+                                      src,
+                                      static_cast<std::size_t>(src_ld) * sizeof(Value),
+                                      static_cast<std::size_t>(input_size()) * sizeof(Value),
+                                      static_cast<std::size_t>(b),
+                                      kind,
+                                      stream.get()));
+  }
+
+  void select(std::uint8_t const* flags,
+              std::int64_t n,
+              row_index const* ids_in,
+              row_index* pos_out,
+              row_index* ids_out,
+              row_index* d_count,
+              cuda::stream_ref stream) {
+    kernels::select_rows(flags,
+                         n,
+                         ids_in,
+                         pos_out,
+                         ids_out,
+                         d_count,
+                         arena_.data() + off_cub_,
+                         cub_bytes_,
+                         stream);
+  }
+
+  void record_layer_event(std::int64_t l, cuda::stream_ref stream) {
+    if (observer_) {
+      layer_events_[static_cast<std::size_t>(l)].record(stream);
+    }
+  }
+
+  /// Splits `rows` into rounds, uploads each with `load(first_row, rows)` and runs it.
+  template <class Load>
+  RunResult<Value> run_rounds(std::int64_t rows, cuda::stream_ref stream, Load&& load) {
+    RunResult<Value> result;
+    result.activations.cols = output_size();
+    if (rows == 0) {
+      return result;
+    }
+    std::int64_t round = opts_.snicit.batch_size > 0 ? opts_.snicit.batch_size : rows;
+    if constexpr (Cluster::converts) {
+      SNICIT_EXPECTS(round <= opts_.max_batch,
+                     "a round of " + std::to_string(round) + " rows exceeds max_batch " +
+                         std::to_string(opts_.max_batch) +
+                         "; set SnicitOptions::batch_size (SNICIT results depend on the rounds)");
+    } else {
+      round = std::min(round, opts_.max_batch);  // exact results do not depend on rounds
+    }
+    std::int64_t index = 0;
+    for (std::int64_t r0 = 0; r0 < rows; r0 += round, ++index) {
+      std::int64_t const b = std::min(round, rows - r0);
+      load(r0, b);
+      run_round(r0, b, index, stream, result);
+    }
+    return result;
+  }
+
+  /// One round on the rows already in act_buf_[0]: the whole algorithm, then the read-back.
+  void run_round(std::int64_t first_row,
+                 std::int64_t b,
+                 std::int64_t round_index,
+                 cuda::stream_ref stream,
+                 RunResult<Value>& result) {
+    auto const& so = opts_.snicit;
+    std::int64_t const L = num_layers_;
+    std::int64_t const T = Cluster::converts ? so.threshold_layer : L;
+    SNICIT_CUDA_TRY(
+        cudaMemsetAsync(counters_.data(), 0, num_slots_ * sizeof(row_index), stream.get()));
+    phase_events_[0].record(stream);
+
+    // Live list: gather (positions in act_buf_[cur], null = identity), ids, device count.
+    int cur = 0;
+    int ids_buf = 0;
+    kernels::iota_rows(ids_[0].data(), b, counter(slot_alive(0)), stream);
+    row_index const* gather = nullptr;
+    std::size_t live_slot = slot_alive(0);
+    std::int64_t bound = b;
+    if (droppable_[0]) {
+      kernels::flag_nonzero_rows<Value>(
+          buffer_view(0, input_size()).as_const(), nullptr, nullptr, b, flags_.data(), stream);
+      select(flags_.data(), b, ids_[0].data(), pos_[0].data(), ids_[1].data(),
+             counter(slot_alive(0)), stream);
+      gather = pos_[0].data();
+      ids_buf = 1;
+    }
+
+    // Pre-convergence layers 1..T: fused bias + activation + alive flag, then compaction.
+    for (std::int64_t l = 1; l <= T; ++l) {
+      auto const& layer = layers_[static_cast<std::size_t>(l - 1)];
+      SpmmArgs<Value> args;
+      args.weights = layer.view;
+      args.bias = layer.bias.data();
+      args.in = buffer_view(cur, widths_[static_cast<std::size_t>(l - 1)]).as_const();
+      args.in_rows = gather;
+      args.out = buffer_view(cur ^ 1, widths_[static_cast<std::size_t>(l)]);
+      args.d_num_rows = counter(live_slot);
+      args.num_rows_bound = bound;
+      args.alive = flags_.data();
+      kernels::spmm<Spmm>(args, act_, stream);
+      cur ^= 1;
+      if (droppable_[static_cast<std::size_t>(l)]) {
+        select(flags_.data(), bound, ids_[ids_buf].data(), pos_[0].data(),
+               ids_[ids_buf ^ 1].data(), counter(slot_alive(l)), stream);
+        ids_buf ^= 1;
+        gather = pos_[0].data();
+        live_slot = slot_alive(l);
+        if (opts_.bound_refresh_interval > 0 && l % opts_.bound_refresh_interval == 0 && l < T) {
+          // Documented synchronisation: read the live count to shrink later grids.
+          SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data() + live_slot, counter(live_slot),
+                                          sizeof(row_index), cudaMemcpyDeviceToHost,
+                                          stream.get()));
+          SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+          bound = h_counters_[live_slot];
+        }
+      } else {
+        // Zero rows do not stay zero (act(bias) != 0 later): keep every row, count the alive.
+        select(flags_.data(), bound, nullptr, pos_[1].data(), nullptr, counter(slot_alive(l)),
+               stream);
+        gather = nullptr;
+      }
+      record_layer_event(l, stream);
+    }
+    phase_events_[1].record(stream);
+
+    int final_buf = cur;
+    row_index const* final_rows = gather;
+    row_index const* final_ids = ids_[ids_buf].data();
+    std::size_t final_slot = live_slot;
+    std::int64_t final_bound = bound;
+    std::int64_t live_at_conversion = 0;
+    std::int64_t centroids = 0;
+    std::int64_t nonempty0 = 0;
+
+    if constexpr (Cluster::converts) {
+      std::int64_t const nt = widths_[static_cast<std::size_t>(T)];
+      auto const y = buffer_view(cur, nt).as_const();
+      auto const yhat = buffer_view(cur ^ 1, nt);
+      DenseView<Value> f{reinterpret_cast<Value*>(arena_.data() + off_f_), samples_, sample_dim_,
+                         sample_dim_};
+      auto* sample_pos = reinterpret_cast<row_index*>(arena_.data() + off_sample_pos_);
+      auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
+      auto* keep = reinterpret_cast<std::uint8_t*>(arena_.data() + off_keep_);
+      kernels::sample_rows<Value>(y, gather, counter(live_slot), samples_, so.sampling,
+                                  so.downsample, f, sample_pos, counter(slot_samples()), stream);
+      kernels::prune_samples<Cluster::prune_threads, Value>(f.as_const(),
+                                                            counter(slot_samples()),
+                                                            so.eps,
+                                                            so.eta,
+                                                            keep,
+                                                            sample_pos,
+                                                            cents,
+                                                            counter(slot_centroids()),
+                                                            stream);
+      kernels::convert_to_residues<Cluster::block_threads, Value>(y,
+                                                                  gather,
+                                                                  counter(live_slot),
+                                                                  bound,
+                                                                  cents,
+                                                                  counter(slot_centroids()),
+                                                                  so.tau_conv,
+                                                                  yhat,
+                                                                  centroid_of_.data(),
+                                                                  nonempty_.data(),
+                                                                  stream);
+      select(nonempty_.data(), bound, nullptr, list_.data(), nullptr, counter(slot_nonempty0()),
+             stream);
+      kernels::copy_count(counter(slot_nonempty0()), counter(slot_list()), stream);
+      phase_events_[2].record(stream);
+      // Documented synchronisation: A, k and the non-empty count size the post-phase grids.
+      SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(), counters_.data(),
+                                      num_slots_ * sizeof(row_index), cudaMemcpyDeviceToHost,
+                                      stream.get()));
+      SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+      std::int64_t const a = h_counters_[live_slot];
+      live_at_conversion = a;
+      centroids = h_counters_[slot_centroids()];
+      nonempty0 = h_counters_[slot_nonempty0()];
+
+      int const p_buf = cur ^ 1;  // Yhat lives here for the whole post phase
+      int const s_buf = cur;      // S = Yhat * W
+      std::int64_t const post_bound = nonempty0;  // the list only shrinks
+      for (std::int64_t l = T + 1; l <= L; ++l) {
+        auto const& layer = layers_[static_cast<std::size_t>(l - 1)];
+        std::int64_t const n_in = widths_[static_cast<std::size_t>(l - 1)];
+        std::int64_t const n_out = widths_[static_cast<std::size_t>(l)];
+        SpmmArgs<Value> args;
+        args.weights = layer.view;
+        args.bias = nullptr;
+        args.in = buffer_view(p_buf, n_in).as_const();
+        args.in_rows = list_.data();
+        args.out = buffer_view(s_buf, n_out);
+        args.out_rows = list_.data();
+        args.d_num_rows = counter(slot_list());
+        args.num_rows_bound = post_bound;
+        args.alive = nullptr;
+        kernels::spmm<Spmm>(args, act_, stream);
+        kernels::post_update<Cluster::block_threads, Value, Activation>(
+            buffer_view(s_buf, n_out).as_const(),
+            buffer_view(p_buf, n_out),
+            layer.bias.data(),
+            list_.data(),
+            counter(slot_list()),
+            post_bound,
+            centroid_of_.data(),
+            so.tau_post,
+            act_,
+            nonempty_.data(),
+            counter(slot_post(l)),
+            stream);
+        std::int64_t const p = l - T;
+        if (p % so.rebuild_interval == 0 && l < L) {
+          // Non-empty index rebuild on the device (no host loop, no synchronisation).
+          select(nonempty_.data(), a, nullptr, list_.data(), nullptr, counter(slot_list()),
+                 stream);
+        }
+        record_layer_event(l, stream);
+      }
+      phase_events_[3].record(stream);
+      auto const out = buffer_view(p_buf, output_size());
+      kernels::recover_rows<Cluster::block_threads, Value>(
+          out, centroid_of_.data(), nonempty_.data(), counter(live_slot), a, stream);
+      kernels::flag_nonzero_rows<Value>(out.as_const(), nullptr, counter(live_slot), a,
+                                        flags_.data(), stream);
+      select(flags_.data(), a, ids_[ids_buf].data(), pos_[0].data(), ids_[ids_buf ^ 1].data(),
+             counter(slot_final()), stream);
+      final_buf = p_buf;
+      final_rows = pos_[0].data();
+      final_ids = ids_[ids_buf ^ 1].data();
+      final_slot = slot_final();
+      final_bound = a;
+      phase_events_[4].record(stream);
+    } else {
+      phase_events_[2].record(stream);
+      phase_events_[3].record(stream);
+      phase_events_[4].record(stream);
+    }
+
+    // Read-back: gather the final rows (bound-sized grid, device count), then copy counters and
+    // ids; one synchronisation, plus one for the activations of the now-known row count.
+    bool const want_act = opts_.return_activations;
+    if (want_act) {
+      kernels::gather_rows<Value>(buffer_view(final_buf, output_size()).as_const(), final_rows,
+                                  counter(final_slot), final_bound,
+                                  buffer_view(final_buf ^ 1, output_size()), stream);
+    }
+    SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(), counters_.data(),
+                                    num_slots_ * sizeof(row_index), cudaMemcpyDeviceToHost,
+                                    stream.get()));
+    if (final_bound > 0) {
+      SNICIT_CUDA_TRY(cudaMemcpyAsync(h_ids_.data(), final_ids,
+                                      static_cast<std::size_t>(final_bound) * sizeof(row_index),
+                                      cudaMemcpyDeviceToHost, stream.get()));
+    }
+    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+    std::int64_t const n_final = final_bound > 0 ? h_counters_[final_slot] : 0;
+    for (std::int64_t i = 0; i < n_final; ++i) {
+      result.categories.push_back(first_row + h_ids_[static_cast<std::size_t>(i)]);
+    }
+    if (want_act && n_final > 0) {
+      auto& m = result.activations;
+      std::int64_t const old_rows = m.rows;
+      m.rows += n_final;
+      m.data.resize(static_cast<std::size_t>(m.rows * m.cols));
+      SNICIT_CUDA_TRY(cudaMemcpy2DAsync(m.data.data() + old_rows * m.cols,
+                                        static_cast<std::size_t>(m.cols) * sizeof(Value),
+                                        act_buf_[static_cast<std::size_t>(final_buf ^ 1)].data(),
+                                        static_cast<std::size_t>(ld_) * sizeof(Value),
+                                        static_cast<std::size_t>(m.cols) * sizeof(Value),
+                                        static_cast<std::size_t>(n_final),
+                                        cudaMemcpyDeviceToHost,
+                                        stream.get()));
+      SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+    }
+
+    RoundStats rs;
+    rs.first_row = first_row;
+    rs.rows = b;
+    rs.live_inputs = h_counters_[slot_alive(0)];
+    for (std::int64_t l = 1; l <= T; ++l) {
+      rs.alive_per_pre_layer.push_back(h_counters_[slot_alive(l)]);
+    }
+    rs.live_at_conversion = live_at_conversion;
+    rs.centroids = centroids;
+    rs.nonempty_after_conversion = nonempty0;
+    if constexpr (Cluster::converts) {
+      for (std::int64_t l = T + 1; l <= L; ++l) {
+        rs.nonempty_per_post_layer.push_back(h_counters_[slot_post(l)]);
+      }
+    }
+    rs.final_rows = n_final;
+    rs.ms.pre_ms = phase_events_[1].ms_since(phase_events_[0]);
+    rs.ms.conversion_ms = phase_events_[2].ms_since(phase_events_[1]);
+    rs.ms.post_ms = phase_events_[3].ms_since(phase_events_[2]);
+    rs.ms.recovery_ms = phase_events_[4].ms_since(phase_events_[3]);
+    result.stats.ms += rs.ms;
+    if (observer_) {
+      report(rs, round_index, T);
+    }
+    result.stats.rounds.push_back(std::move(rs));
+  }
+
+  void report(RoundStats const& rs, std::int64_t round_index, std::int64_t t) const {
+    std::int64_t const L = num_layers_;
+    auto layer_ms = [&](std::int64_t l) {
+      detail::EventHandle const& start =
+          l == 1 ? phase_events_[0]
+                 : (l == t + 1 ? phase_events_[2] : layer_events_[static_cast<std::size_t>(l - 1)]);
+      return layer_events_[static_cast<std::size_t>(l)].ms_since(start);
+    };
+    for (std::int64_t l = 1; l <= t; ++l) {
+      observer_(LayerReport{round_index, l, Phase::pre_convergence,
+                            rs.alive_per_pre_layer[static_cast<std::size_t>(l - 1)], 0,
+                            rs.alive_per_pre_layer[static_cast<std::size_t>(l - 1)], layer_ms(l)});
+    }
+    if constexpr (Cluster::converts) {
+      observer_(LayerReport{round_index, 0, Phase::conversion, rs.live_at_conversion,
+                            rs.centroids, rs.nonempty_after_conversion, rs.ms.conversion_ms});
+      for (std::int64_t l = t + 1; l <= L; ++l) {
+        observer_(LayerReport{round_index, l, Phase::post_convergence, rs.live_at_conversion,
+                              rs.centroids,
+                              rs.nonempty_per_post_layer[static_cast<std::size_t>(l - t - 1)],
+                              layer_ms(l)});
+      }
+      observer_(LayerReport{round_index, 0, Phase::recovery, rs.live_at_conversion, rs.centroids,
+                            rs.final_rows, rs.ms.recovery_ms});
+    }
+  }
+
+  EngineOptions opts_;
+  Activation act_;
+  Allocator alloc_;
+  std::int64_t num_layers_ = 0;
+  std::vector<std::int64_t> widths_;  ///< N_0 .. N_L
+  std::int64_t ld_ = 0;               ///< max width: leading dimension of every activation row
+  std::vector<bool> droppable_;       ///< [l]: zero rows after layer l stay zero
+  std::vector<detail::DeviceLayer<Value, Allocator>> layers_;
+  DeviceBuffer<Value, Allocator> act_buf_[2];  ///< ping-pong activations, max_batch x ld_
+  DeviceBuffer<row_index, Allocator> ids_[2];  ///< row ids of the live list (ping-pong)
+  DeviceBuffer<row_index, Allocator> pos_[2];  ///< gather positions of the live list / scratch
+  DeviceBuffer<std::uint8_t, Allocator> flags_;  ///< alive / non-zero flags
+  DeviceBuffer<row_index, Allocator> centroid_of_;  ///< M: live position of the centroid, -1
+  DeviceBuffer<std::uint8_t, Allocator> nonempty_;  ///< ne_rec
+  DeviceBuffer<row_index, Allocator> list_;         ///< ne_idx
+  DeviceBuffer<std::byte, Allocator> arena_;        ///< CUB scratch + samples + centroids
+  DeviceBuffer<row_index, Allocator> counters_;     ///< device counters (slots above)
+  DeviceBuffer<std::int64_t, Allocator> in_offsets_;  ///< grow-only sparse input staging
+  DeviceBuffer<std::int32_t, Allocator> in_cols_;
+  DeviceBuffer<Value, Allocator> in_vals_;
+  PinnedBuffer<row_index> h_counters_;
+  PinnedBuffer<row_index> h_ids_;
+  std::size_t num_slots_ = 0;
+  std::size_t off_cub_ = 0;
+  std::size_t cub_bytes_ = 0;
+  std::size_t off_f_ = 0;
+  std::size_t off_sample_pos_ = 0;
+  std::size_t off_centroids_ = 0;
+  std::size_t off_keep_ = 0;
+  std::int64_t samples_ = 1;
+  std::int64_t sample_dim_ = 1;
+  detail::EventHandle phase_events_[5];
+  std::vector<detail::EventHandle> layer_events_;
+  Observer observer_;
+};
+
+SNICIT_NAMESPACE_END

@@ -1,0 +1,109 @@
+// SPDX-FileCopyrightText: 2026 The snicit authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/**
+ * @file spmm.cuh
+ * @brief The sparse layer product building block, `snicit::kernels::spmm<Policy>`, and its
+ * customisation point `snicit::kernels::SpmmBackend<Policy>`.
+ *
+ * @par A new backend
+ * Define a policy type (see policy/spmm.hpp) and specialise
+ * `snicit::kernels::SpmmBackend<MyPolicy>` with
+ * `template <class Value, class Act> static void launch(SpmmArgs<Value> const&, Act, cuda::stream_ref)`
+ * computing exactly what SpmmArgs documents; the Engine then accepts `MyPolicy`.
+ */
+
+#include <snicit/config.hpp>
+#include <snicit/detail/kernels/spmm.cuh>
+#include <snicit/error.hpp>
+#include <snicit/policy/concepts.hpp>
+#include <snicit/policy/spmm.hpp>
+#include <snicit/types.hpp>
+
+#include <cuda/stream_ref>
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <string>
+
+SNICIT_NAMESPACE_BEGIN
+namespace kernels {
+
+/// The launch behind a spMM policy; specialise it for new policies (primary template undefined).
+template <class Policy>
+struct SpmmBackend;
+
+/// RowGather: `ceil(bound / RowsPerBlock)` blocks of BlockThreads threads.
+template <int BlockThreads, int RowsPerBlock>
+struct SpmmBackend<spmm::RowGather<BlockThreads, RowsPerBlock>> {
+  using policy = spmm::RowGather<BlockThreads, RowsPerBlock>;
+
+  template <class Value, class Act>
+  static void launch(SpmmArgs<Value> const& args, Act const& act, cuda::stream_ref stream) {
+    if (args.num_rows_bound == 0) {
+      return;
+    }
+    auto const grid =
+        static_cast<unsigned>((args.num_rows_bound + RowsPerBlock - 1) / RowsPerBlock);
+    std::size_t const staged =
+        static_cast<std::size_t>(RowsPerBlock) * static_cast<std::size_t>(args.in.cols) *
+        sizeof(Value);
+    if (staged <= policy::max_shared_bytes) {
+      detail::row_gather_kernel<BlockThreads, RowsPerBlock, true, Value, Act>
+          <<<grid, BlockThreads, staged, stream.get()>>>(args, act);
+    } else {
+      detail::row_gather_kernel<BlockThreads, RowsPerBlock, false, Value, Act>
+          <<<grid, BlockThreads, 0, stream.get()>>>(args, act);
+    }
+    SNICIT_CHECK_LAUNCH();
+  }
+};
+
+/// True when SpmmBackend<Policy> is specialised (complete).
+template <class Policy, class = void>
+inline constexpr bool has_spmm_backend_v = false;
+template <class Policy>
+inline constexpr bool has_spmm_backend_v<Policy, std::void_t<decltype(sizeof(SpmmBackend<Policy>))>> =
+    true;
+
+/**
+ * @brief One sparse layer over a list of batch rows:
+ * `out.row(out_rows[i]) = f(in.row(in_rows[i]) * W)` for i < min(*d_num_rows, bound), with
+ * f = act(. + bias) when args.bias is set (then args.alive, if set, receives one flag per row,
+ * 0 past the count), else the plain product.
+ *
+ * @tparam Policy a spMM policy; args.weights must be in Policy::weight_layout
+ * @param[in,out] args   views and row lists (see snicit::SpmmArgs)
+ * @param[in]     act    the activation (applied only with a bias)
+ * @param[in]     stream stream the work is queued on
+ * @throws snicit::LogicError on inconsistent shapes; snicit::CudaError on launch failure
+ * @note queues work only; no allocation, no synchronisation (except with SNICIT_DEBUG_SYNC).
+ */
+template <class Policy, class Value, class Act>
+  requires SpmmPolicy<Policy>
+void spmm(SpmmArgs<Value> const& args, Act const& act, cuda::stream_ref stream) {
+  static_assert(has_spmm_backend_v<Policy>,
+                "snicit::kernels::spmm: no SpmmBackend<Policy> specialisation for this policy");
+  static_assert(is_activation_v<Act, Value>, "snicit::kernels::spmm: Act must map Value to Value");
+  auto const& w = args.weights;
+  if constexpr (Policy::weight_layout == WeightLayout::by_output) {
+    SNICIT_EXPECTS(w.rows == args.out.cols && w.cols == args.in.cols,
+                   "spmm: W^T is " + std::to_string(w.rows) + "x" + std::to_string(w.cols) +
+                       " but the layer maps " + std::to_string(args.in.cols) + " to " +
+                       std::to_string(args.out.cols));
+  } else {
+    SNICIT_EXPECTS(w.rows == args.in.cols && w.cols == args.out.cols,
+                   "spmm: W is " + std::to_string(w.rows) + "x" + std::to_string(w.cols) +
+                       " but the layer maps " + std::to_string(args.in.cols) + " to " +
+                       std::to_string(args.out.cols));
+  }
+  SNICIT_EXPECTS(args.num_rows_bound >= 0, "spmm: negative row bound");
+  SNICIT_EXPECTS(args.in.ld >= args.in.cols && args.out.ld >= args.out.cols,
+                 "spmm: leading dimension smaller than the row width");
+  SpmmBackend<Policy>::launch(args, act, stream);
+}
+
+}  // namespace kernels
+SNICIT_NAMESPACE_END

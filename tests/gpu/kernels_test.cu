@@ -1,0 +1,435 @@
+// SPDX-FileCopyrightText: 2026 The snicit authors
+// SPDX-License-Identifier: Apache-2.0
+// Each snicit::kernels building block against a small CPU computation in the test.
+#include <snicit/engine.cuh>
+#include <snicit/kernels/cluster.cuh>
+#include <snicit/kernels/convert.cuh>
+#include <snicit/kernels/post_update.cuh>
+#include <snicit/kernels/recover.cuh>
+#include <snicit/kernels/rows.cuh>
+#include <snicit/kernels/spmm.cuh>
+#include <snicit/memory/device_buffer.hpp>
+#include <snicit/stream.hpp>
+
+#include "oracle.hpp"
+
+#include <catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace {
+
+using snicit::DeviceBuffer;
+using snicit::row_index;
+
+template <class T>
+DeviceBuffer<T> to_device(std::vector<T> const& h, cuda::stream_ref s) {
+  DeviceBuffer<T> d(std::max<std::size_t>(h.size(), 1), s);
+  if (!h.empty()) {
+    SNICIT_CUDA_TRY(cudaMemcpyAsync(d.data(), h.data(), h.size() * sizeof(T),
+                                    cudaMemcpyHostToDevice, s.get()));
+  }
+  return d;
+}
+
+template <class T>
+std::vector<T> to_host(DeviceBuffer<T> const& d, std::size_t n, cuda::stream_ref s) {
+  std::vector<T> h(n);
+  if (n > 0) {
+    SNICIT_CUDA_TRY(cudaMemcpyAsync(h.data(), d.data(), n * sizeof(T), cudaMemcpyDeviceToHost,
+                                    s.get()));
+  }
+  SNICIT_CUDA_TRY(cudaStreamSynchronize(s.get()));
+  return h;
+}
+
+/// Transposed CSR (by_output) with 32-bit offsets.
+struct DeviceWeights {
+  DeviceBuffer<std::int32_t> off, idx;
+  DeviceBuffer<float> val;
+  snicit::CsrView<float> view;
+};
+DeviceWeights upload_transposed(snicit::CsrMatrix<float> const& w, cuda::stream_ref s) {
+  std::vector<std::int32_t> off(static_cast<std::size_t>(w.cols + 1), 0), idx;
+  std::vector<float> val;
+  std::vector<std::vector<std::pair<std::int32_t, float>>> cols(static_cast<std::size_t>(w.cols));
+  for (std::int64_t i = 0; i < w.rows; ++i) {
+    for (auto k = w.row_offsets[i]; k < w.row_offsets[i + 1]; ++k) {
+      cols[static_cast<std::size_t>(w.col_indices[k])].push_back(
+          {static_cast<std::int32_t>(i), w.values[k]});
+    }
+  }
+  for (std::size_t j = 0; j < cols.size(); ++j) {
+    for (auto [i, v] : cols[j]) {
+      idx.push_back(i);
+      val.push_back(v);
+    }
+    off[j + 1] = static_cast<std::int32_t>(idx.size());
+  }
+  DeviceWeights d{to_device(off, s), to_device(idx, s), to_device(val, s), {}};
+  d.view = {d.off.data(), d.idx.data(), d.val.data(), w.cols, w.rows, w.nnz(), 0.0f};
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("spmm RowGather: fused epilogue and plain product equal the CPU bit for bit",
+          "[gpu][kernels]") {
+  snicit::Stream stream;
+  auto const n_in = GENERATE(std::int64_t{300}, std::int64_t{5000});  // staged / not staged
+  std::int64_t const n_out = 700;
+  auto net = oracle::random_network(std::max(n_in, n_out), 1, 20, -0.1f, 2.0f, 5);
+  // Cut the square layer to n_in x n_out.
+  auto const& full = net.layers[0].weights;
+  snicit::CsrMatrix<float> w;
+  w.rows = n_in;
+  w.cols = n_out;
+  w.row_offsets.push_back(0);
+  for (std::int64_t i = 0; i < n_in; ++i) {
+    for (auto k = full.row_offsets[i]; k < full.row_offsets[i + 1]; ++k) {
+      if (full.col_indices[k] < n_out) {
+        w.col_indices.push_back(full.col_indices[k]);
+        w.values.push_back(full.values[k]);
+      }
+    }
+    w.row_offsets.push_back(static_cast<std::int64_t>(w.col_indices.size()));
+  }
+  snicit::SparseLayer<float> layer{w, std::vector<float>(static_cast<std::size_t>(n_out))};
+  std::mt19937 rng(3);
+  for (auto& b : layer.bias) {
+    b = std::uniform_real_distribution<float>(-0.3f, 0.1f)(rng);
+  }
+  std::int64_t const rows = 45;
+  std::int64_t const ld = std::max(n_in, n_out) + 3;
+  auto const in = oracle::random_input(rows, n_in, 0.3, 1.0f, false, 4);
+  std::vector<float> h_in(static_cast<std::size_t>(rows * ld), 7.0f);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::copy(in.row(r).begin(), in.row(r).end(), h_in.begin() + r * ld);
+  }
+  std::vector<row_index> list;  // a gather list: every other row, reversed
+  for (std::int64_t r = rows - 1; r >= 0; r -= 2) {
+    list.push_back(static_cast<row_index>(r));
+  }
+  auto const count = static_cast<std::int64_t>(list.size());
+  auto d_in = to_device(h_in, stream);
+  auto d_list = to_device(list, stream);
+  auto d_count = to_device(std::vector<row_index>{static_cast<row_index>(count)}, stream);
+  auto d_bias = to_device(layer.bias, stream);
+  auto weights = upload_transposed(w, stream);
+  DeviceBuffer<float> d_out(static_cast<std::size_t>(rows * ld), stream);
+  std::int64_t const bound = count + 5;
+  DeviceBuffer<std::uint8_t> d_alive(static_cast<std::size_t>(bound), stream);
+  d_alive.memset_async(0xff, stream);
+
+  snicit::SpmmArgs<float> args;
+  args.weights = weights.view;
+  args.bias = d_bias.data();
+  args.in = {d_in.data(), rows, n_in, ld};
+  args.in_rows = d_list.data();
+  args.out = {d_out.data(), rows, n_out, ld};
+  args.d_num_rows = d_count.data();
+  args.num_rows_bound = bound;
+  args.alive = d_alive.data();
+  snicit::kernels::spmm<snicit::spmm::RowGather<128, 4>>(args, snicit::ReluClip{2.0f}, stream);
+  auto const out = to_host(d_out, static_cast<std::size_t>(rows * ld), stream);
+  auto const alive = to_host(d_alive, static_cast<std::size_t>(bound), stream);
+  for (std::int64_t i = 0; i < count; ++i) {
+    oracle::Row y(in.row(list[static_cast<std::size_t>(i)]).begin(),
+                  in.row(list[static_cast<std::size_t>(i)]).end());
+    auto const want = oracle::forward(layer, 2.0f, y);
+    for (std::int64_t j = 0; j < n_out; ++j) {
+      REQUIRE(out[static_cast<std::size_t>(i * ld + j)] == want[static_cast<std::size_t>(j)]);
+    }
+    REQUIRE(alive[static_cast<std::size_t>(i)] == (oracle::nonzero(want) ? 1 : 0));
+  }
+  for (std::int64_t i = count; i < bound; ++i) {
+    REQUIRE(alive[static_cast<std::size_t>(i)] == 0);
+  }
+
+  // Plain product scattered to the list positions.
+  args.bias = nullptr;
+  args.alive = nullptr;
+  args.out_rows = d_list.data();
+  args.num_rows_bound = count;
+  snicit::kernels::spmm<snicit::spmm::RowGather<>>(args, snicit::ReluClip{2.0f}, stream);
+  auto const prod = to_host(d_out, static_cast<std::size_t>(rows * ld), stream);
+  for (auto r : list) {
+    oracle::Row y(in.row(r).begin(), in.row(r).end());
+    auto const want = oracle::product(w, y);
+    for (std::int64_t j = 0; j < n_out; ++j) {
+      REQUIRE(prod[static_cast<std::size_t>(r * ld + j)] == want[static_cast<std::size_t>(j)]);
+    }
+  }
+}
+
+TEST_CASE("select_rows compacts flagged rows and their ids in order", "[gpu][kernels]") {
+  snicit::Stream stream;
+  auto const n = GENERATE(std::int64_t{1}, std::int64_t{37}, std::int64_t{100000});
+  std::mt19937 rng(static_cast<unsigned>(n));
+  std::vector<std::uint8_t> flags(static_cast<std::size_t>(n));
+  std::vector<row_index> ids(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    flags[static_cast<std::size_t>(i)] = rng() % 3 == 0 ? 1 : 0;
+    ids[static_cast<std::size_t>(i)] = static_cast<row_index>(5 * i + 1);
+  }
+  auto d_flags = to_device(flags, stream);
+  auto d_ids = to_device(ids, stream);
+  DeviceBuffer<row_index> pos(static_cast<std::size_t>(n), stream);
+  DeviceBuffer<row_index> out_ids(static_cast<std::size_t>(n), stream);
+  DeviceBuffer<row_index> count(1, stream);
+  auto const bytes = snicit::kernels::select_rows_scratch_bytes(n);
+  DeviceBuffer<std::byte> scratch(std::max<std::size_t>(bytes, 1), stream);
+  snicit::kernels::select_rows(d_flags.data(), n, d_ids.data(), pos.data(), out_ids.data(),
+                               count.data(), scratch.data(), bytes, stream);
+  auto const c = to_host(count, 1, stream)[0];
+  auto const p = to_host(pos, static_cast<std::size_t>(c), stream);
+  auto const q = to_host(out_ids, static_cast<std::size_t>(c), stream);
+  std::vector<row_index> wp, wq;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (flags[static_cast<std::size_t>(i)] != 0) {
+      wp.push_back(static_cast<row_index>(i));
+      wq.push_back(ids[static_cast<std::size_t>(i)]);
+    }
+  }
+  REQUIRE(p == wp);
+  REQUIRE(q == wq);
+}
+
+TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU",
+          "[gpu][kernels]") {
+  snicit::Stream stream;
+  std::int64_t const n = 96;
+  std::int64_t const rows = 40;
+  // Rows drawn from 3 prototypes with small perturbations, plus a live-row list.
+  std::mt19937 rng(9);
+  std::vector<oracle::Row> protos(3, oracle::Row(static_cast<std::size_t>(n)));
+  for (auto& p : protos) {
+    for (auto& v : p) {
+      v = rng() % 2 ? std::uniform_real_distribution<float>(0.0f, 1.0f)(rng) : 0.0f;
+    }
+  }
+  std::vector<oracle::Row> y(static_cast<std::size_t>(rows));
+  std::vector<float> h_y(static_cast<std::size_t>(rows * n));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    y[static_cast<std::size_t>(r)] = protos[static_cast<std::size_t>((r * 7) % 3)];
+    for (int e = 0; e < 3; ++e) {
+      y[static_cast<std::size_t>(r)][rng() % n] += std::uniform_real_distribution<float>(-0.1f, 0.1f)(rng);
+    }
+    std::copy(y[static_cast<std::size_t>(r)].begin(), y[static_cast<std::size_t>(r)].end(),
+              h_y.begin() + r * n);
+  }
+  std::vector<row_index> live;
+  for (std::int64_t r = 1; r < rows; r += 1) {
+    if (r % 5 != 0) {
+      live.push_back(static_cast<row_index>(r));
+    }
+  }
+  auto const a = static_cast<std::int64_t>(live.size());
+  auto d_y = to_device(h_y, stream);
+  auto d_live = to_device(live, stream);
+  auto d_a = to_device(std::vector<row_index>{static_cast<row_index>(a)}, stream);
+  snicit::DenseView<float const> yv{d_y.data(), rows, n, n};
+
+  auto const seg = GENERATE(std::int64_t{0}, std::int64_t{8});
+  auto const sampling = GENERATE(snicit::Sampling::strided, snicit::Sampling::first);
+  CAPTURE(seg, sampling == snicit::Sampling::strided);
+  std::int64_t const s = 12;
+  std::int64_t const dim = seg > 0 ? seg : n;
+  DeviceBuffer<float> f(static_cast<std::size_t>(s * dim), stream);
+  DeviceBuffer<row_index> spos(static_cast<std::size_t>(s), stream);
+  DeviceBuffer<row_index> counters(3, stream);
+  snicit::kernels::sample_rows<float>(yv, d_live.data(), d_a.data(), s, sampling, seg,
+                                      snicit::DenseView<float>{f.data(), s, dim, dim},
+                                      spos.data(), counters.data(), stream);
+  // CPU sampling
+  std::vector<std::int64_t> pos;
+  std::vector<oracle::Row> fh;
+  for (std::int64_t i = 0; i < s; ++i) {
+    std::int64_t const k = sampling == snicit::Sampling::strided ? i * a / s : i;
+    pos.push_back(k);
+    auto const& row = y[static_cast<std::size_t>(live[static_cast<std::size_t>(k)])];
+    if (seg == 0) {
+      fh.push_back(row);
+    } else {
+      oracle::Row sums(static_cast<std::size_t>(seg), 0.0f);
+      for (std::int64_t j = 0; j < seg; ++j) {
+        for (std::int64_t d = j * n / seg; d < (j + 1) * n / seg; ++d) {
+          sums[static_cast<std::size_t>(j)] += row[static_cast<std::size_t>(d)];
+        }
+      }
+      fh.push_back(sums);
+    }
+  }
+  auto const f_dev = to_host(f, static_cast<std::size_t>(s * dim), stream);
+  for (std::int64_t i = 0; i < s; ++i) {
+    for (std::int64_t d = 0; d < dim; ++d) {
+      REQUIRE(f_dev[static_cast<std::size_t>(i * dim + d)] ==
+              fh[static_cast<std::size_t>(i)][static_cast<std::size_t>(d)]);
+    }
+  }
+  REQUIRE(to_host(counters, 1, stream)[0] == s);
+
+  // Pruning (Alg. 1)
+  double const eps = 0.1;
+  float const eta = 0.05f;
+  DeviceBuffer<std::uint8_t> keep(static_cast<std::size_t>(s), stream);
+  DeviceBuffer<row_index> cents(static_cast<std::size_t>(s), stream);
+  snicit::kernels::prune_samples<256, float>(snicit::DenseView<float const>{f.data(), s, dim, dim},
+                                             counters.data(), eps, eta, keep.data(), spos.data(),
+                                             cents.data(), counters.data() + 1, stream);
+  std::vector<bool> kh(static_cast<std::size_t>(s), true);
+  for (std::int64_t b = 0; b < s; ++b) {
+    if (!kh[static_cast<std::size_t>(b)]) {
+      continue;
+    }
+    for (std::int64_t j = b + 1; j < s; ++j) {
+      if (!kh[static_cast<std::size_t>(j)]) {
+        continue;
+      }
+      std::int64_t cnt = 0;
+      for (std::int64_t d = 0; d < dim; ++d) {
+        cnt += std::fabs(fh[static_cast<std::size_t>(j)][static_cast<std::size_t>(d)] -
+                         fh[static_cast<std::size_t>(b)][static_cast<std::size_t>(d)]) > eta;
+      }
+      if (static_cast<double>(cnt) < eps * static_cast<double>(dim)) {
+        kh[static_cast<std::size_t>(j)] = false;
+      }
+    }
+  }
+  std::vector<row_index> want_c;
+  for (std::int64_t j = 0; j < s; ++j) {
+    if (kh[static_cast<std::size_t>(j)]) {
+      want_c.push_back(static_cast<row_index>(pos[static_cast<std::size_t>(j)]));
+    }
+  }
+  auto const kc = to_host(counters, 2, stream)[1];
+  REQUIRE(to_host(cents, static_cast<std::size_t>(kc), stream) == want_c);
+  REQUIRE(kc >= 1);
+
+  // Conversion (Alg. 2)
+  float const tau = 0.04f;
+  std::int64_t const bound = a + 3;
+  DeviceBuffer<float> yhat(static_cast<std::size_t>(bound * n), stream);
+  DeviceBuffer<row_index> m(static_cast<std::size_t>(bound), stream);
+  DeviceBuffer<std::uint8_t> ne(static_cast<std::size_t>(bound), stream);
+  snicit::kernels::convert_to_residues<128, float>(
+      yv, d_live.data(), d_a.data(), bound, cents.data(), counters.data() + 1, tau,
+      snicit::DenseView<float>{yhat.data(), bound, n, n}, m.data(), ne.data(), stream);
+  auto const yh = to_host(yhat, static_cast<std::size_t>(a * n), stream);
+  auto const mh = to_host(m, static_cast<std::size_t>(bound), stream);
+  auto const neh = to_host(ne, static_cast<std::size_t>(bound), stream);
+  std::vector<oracle::Row> yhat_cpu(static_cast<std::size_t>(a));
+  std::vector<std::int64_t> m_cpu(static_cast<std::size_t>(a), -1);
+  std::vector<int> ne_cpu(static_cast<std::size_t>(a), 1);
+  for (std::int64_t k = 0; k < a; ++k) {
+    auto const& row = y[static_cast<std::size_t>(live[static_cast<std::size_t>(k)])];
+    if (std::find(want_c.begin(), want_c.end(), k) != want_c.end()) {
+      yhat_cpu[static_cast<std::size_t>(k)] = row;
+      continue;
+    }
+    std::int64_t best = -1, best_d = -1;
+    for (auto c : want_c) {
+      auto const& yc = y[static_cast<std::size_t>(live[static_cast<std::size_t>(c)])];
+      std::int64_t d = 0;
+      for (std::int64_t j = 0; j < n; ++j) {
+        d += std::fabs(row[static_cast<std::size_t>(j)] - yc[static_cast<std::size_t>(j)]) > tau;
+      }
+      if (best_d < 0 || d < best_d) {
+        best_d = d;
+        best = c;
+      }
+    }
+    auto const& yc = y[static_cast<std::size_t>(live[static_cast<std::size_t>(best)])];
+    oracle::Row r(static_cast<std::size_t>(n));
+    for (std::int64_t j = 0; j < n; ++j) {
+      float const v = row[static_cast<std::size_t>(j)] - yc[static_cast<std::size_t>(j)];
+      r[static_cast<std::size_t>(j)] = std::fabs(v) <= tau ? 0.0f : v;
+    }
+    m_cpu[static_cast<std::size_t>(k)] = best;
+    ne_cpu[static_cast<std::size_t>(k)] = oracle::nonzero(r) ? 1 : 0;
+    yhat_cpu[static_cast<std::size_t>(k)] = r;
+  }
+  for (std::int64_t k = 0; k < a; ++k) {
+    REQUIRE(mh[static_cast<std::size_t>(k)] == m_cpu[static_cast<std::size_t>(k)]);
+    REQUIRE(int(neh[static_cast<std::size_t>(k)]) == ne_cpu[static_cast<std::size_t>(k)]);
+    for (std::int64_t j = 0; j < n; ++j) {
+      REQUIRE(yh[static_cast<std::size_t>(k * n + j)] ==
+              yhat_cpu[static_cast<std::size_t>(k)][static_cast<std::size_t>(j)]);
+    }
+  }
+  for (std::int64_t k = a; k < bound; ++k) {
+    REQUIRE(neh[static_cast<std::size_t>(k)] == 0);
+  }
+
+  // Post update (Eq. 5) with a fake product S over all rows, list = every row.
+  std::vector<float> h_s(static_cast<std::size_t>(a * n));
+  for (auto& v : h_s) {
+    v = std::uniform_real_distribution<float>(-1.0f, 1.5f)(rng);
+  }
+  std::vector<float> bias(static_cast<std::size_t>(n));
+  for (auto& v : bias) {
+    v = std::uniform_real_distribution<float>(-0.3f, 0.3f)(rng);
+  }
+  std::vector<row_index> all(static_cast<std::size_t>(a));
+  for (std::int64_t k = 0; k < a; ++k) {
+    all[static_cast<std::size_t>(k)] = static_cast<row_index>(k);
+  }
+  auto d_s = to_device(h_s, stream);
+  auto d_bias = to_device(bias, stream);
+  auto d_all = to_device(all, stream);
+  float const tau_post = 0.05f;
+  snicit::ReluClip const act{1.0f};
+  snicit::kernels::post_update<128, float>(
+      snicit::DenseView<float const>{d_s.data(), a, n, n},
+      snicit::DenseView<float>{yhat.data(), a, n, n}, d_bias.data(), d_all.data(), d_a.data(), a,
+      m.data(), tau_post, act, ne.data(), counters.data() + 2, stream);
+  auto const up = to_host(yhat, static_cast<std::size_t>(a * n), stream);
+  auto const ne2 = to_host(ne, static_cast<std::size_t>(a), stream);
+  for (std::int64_t k = 0; k < a; ++k) {
+    auto const c = m_cpu[static_cast<std::size_t>(k)];
+    bool nz = false;
+    for (std::int64_t j = 0; j < n; ++j) {
+      float const sr = h_s[static_cast<std::size_t>(k * n + j)];
+      float const b = bias[static_cast<std::size_t>(j)];
+      float want;
+      if (c < 0) {
+        want = act(sr + b);
+      } else {
+        float const sc = h_s[static_cast<std::size_t>(c * n + j)];
+        float const v = act(sc + sr + b) - act(sc + b);
+        want = std::fabs(v) <= tau_post ? 0.0f : v;
+        nz = nz || want != 0.0f;
+      }
+      REQUIRE(up[static_cast<std::size_t>(k * n + j)] == want);
+    }
+    REQUIRE(int(ne2[static_cast<std::size_t>(k)]) == (c < 0 ? 1 : int(nz)));
+  }
+  REQUIRE(to_host(counters, 3, stream)[2] == a);
+
+  // Recovery (Eq. 6)
+  snicit::kernels::recover_rows<128, float>(snicit::DenseView<float>{yhat.data(), a, n, n},
+                                            m.data(), ne.data(), d_a.data(), a, stream);
+  auto const rec = to_host(yhat, static_cast<std::size_t>(a * n), stream);
+  for (std::int64_t k = 0; k < a; ++k) {
+    auto const c = m_cpu[static_cast<std::size_t>(k)];
+    for (std::int64_t j = 0; j < n; ++j) {
+      float const self = up[static_cast<std::size_t>(k * n + j)];
+      float const want = c < 0 ? self
+                               : (ne2[static_cast<std::size_t>(k)] ? self : 0.0f) +
+                                     up[static_cast<std::size_t>(c * n + j)];
+      REQUIRE(rec[static_cast<std::size_t>(k * n + j)] == want);
+    }
+  }
+}
+
+TEST_CASE("policy traits accept the shipped policies and reject others", "[gpu][policy]") {
+  STATIC_REQUIRE(snicit::is_spmm_policy_v<snicit::spmm::RowGather<64, 2>>);
+  STATIC_REQUIRE(snicit::kernels::has_spmm_backend_v<snicit::spmm::RowGather<64, 2>>);
+  STATIC_REQUIRE_FALSE(snicit::kernels::has_spmm_backend_v<int>);
+  STATIC_REQUIRE(snicit::is_cluster_policy_v<snicit::cluster::None>);
+  STATIC_REQUIRE_FALSE(snicit::is_cluster_policy_v<snicit::spmm::RowGather<>>);
+  STATIC_REQUIRE(snicit::is_activation_v<snicit::ReluClip, float>);
+  STATIC_REQUIRE_FALSE(snicit::is_activation_v<int, float>);
+}
