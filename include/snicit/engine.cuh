@@ -16,6 +16,7 @@
  */
 
 #include <snicit/config.hpp>
+#include <snicit/detail/engine_support.cuh>
 #include <snicit/error.hpp>
 #include <snicit/kernels/cluster.cuh>
 #include <snicit/kernels/convert.cuh>
@@ -36,10 +37,8 @@
 #include <snicit/stream.hpp>
 #include <snicit/types.hpp>
 #include <snicit/version.hpp>
-#include <snicit/detail/engine_support.cuh>
 
 #include <cuda/stream_ref>
-
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -173,9 +172,10 @@ class Engine {
 
     std::int64_t const mb = opts.max_batch;
     samples_ = Cluster::converts ? std::min(so.samples, mb) : 1;
-    sample_dim_ = Cluster::converts && so.downsample > 0
-                      ? so.downsample
-                      : widths_[static_cast<std::size_t>(Cluster::converts ? so.threshold_layer : 0)];
+    sample_dim_ =
+        Cluster::converts && so.downsample > 0
+            ? so.downsample
+            : widths_[static_cast<std::size_t>(Cluster::converts ? so.threshold_layer : 0)];
     std::size_t const cub_bytes = kernels::select_rows_scratch_bytes(mb);
     detail::ArenaLayout arena;
     off_cub_ = arena.add(cub_bytes);
@@ -287,8 +287,8 @@ class Engine {
                      reinterpret_cast<std::int32_t const*>(input.col_indices.data()) + base,
                      static_cast<std::size_t>(nnz),
                      stream);
-      detail::upload(in_vals_.data(), input.values.data() + base, static_cast<std::size_t>(nnz),
-                     stream);
+      detail::upload(
+          in_vals_.data(), input.values.data() + base, static_cast<std::size_t>(nnz), stream);
       kernels::scatter_csr_rows<Value>(in_offsets_.data(),
                                        base,
                                        in_cols_.data(),
@@ -307,8 +307,8 @@ class Engine {
                    "the input has " + std::to_string(input.cols) +
                        " columns but the network expects " + std::to_string(input_size()));
     return run_rounds(input.rows, stream, [&](std::int64_t r0, std::int64_t b) {
-      copy_rows_in(input.data.data() + r0 * input.cols, input.cols, b, cudaMemcpyHostToDevice,
-                   stream);
+      copy_rows_in(
+          input.data.data() + r0 * input.cols, input.cols, b, cudaMemcpyHostToDevice, stream);
     });
   }
 
@@ -429,15 +429,8 @@ class Engine {
               row_index* ids_out,
               row_index* d_count,
               cuda::stream_ref stream) {
-    kernels::select_rows(flags,
-                         n,
-                         ids_in,
-                         pos_out,
-                         ids_out,
-                         d_count,
-                         arena_.data() + off_cub_,
-                         cub_bytes_,
-                         stream);
+    kernels::select_rows(
+        flags, n, ids_in, pos_out, ids_out, d_count, arena_.data() + off_cub_, cub_bytes_, stream);
   }
 
   void record_layer_event(std::int64_t l, cuda::stream_ref stream) {
@@ -495,8 +488,13 @@ class Engine {
     if (droppable_[0]) {
       kernels::flag_nonzero_rows<Value>(
           buffer_view(0, input_size()).as_const(), nullptr, nullptr, b, flags_.data(), stream);
-      select(flags_.data(), b, ids_[0].data(), pos_[0].data(), ids_[1].data(),
-             counter(slot_alive(0)), stream);
+      select(flags_.data(),
+             b,
+             ids_[0].data(),
+             pos_[0].data(),
+             ids_[1].data(),
+             counter(slot_alive(0)),
+             stream);
       gather = pos_[0].data();
       ids_buf = 1;
     }
@@ -516,23 +514,30 @@ class Engine {
       kernels::spmm<Spmm>(args, act_, stream);
       cur ^= 1;
       if (droppable_[static_cast<std::size_t>(l)]) {
-        select(flags_.data(), bound, ids_[ids_buf].data(), pos_[0].data(),
-               ids_[ids_buf ^ 1].data(), counter(slot_alive(l)), stream);
+        select(flags_.data(),
+               bound,
+               ids_[ids_buf].data(),
+               pos_[0].data(),
+               ids_[ids_buf ^ 1].data(),
+               counter(slot_alive(l)),
+               stream);
         ids_buf ^= 1;
         gather = pos_[0].data();
         live_slot = slot_alive(l);
         if (opts_.bound_refresh_interval > 0 && l % opts_.bound_refresh_interval == 0 && l < T) {
           // Documented synchronisation: read the live count to shrink later grids.
-          SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data() + live_slot, counter(live_slot),
-                                          sizeof(row_index), cudaMemcpyDeviceToHost,
+          SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data() + live_slot,
+                                          counter(live_slot),
+                                          sizeof(row_index),
+                                          cudaMemcpyDeviceToHost,
                                           stream.get()));
           SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
           bound = h_counters_[live_slot];
         }
       } else {
         // Zero rows do not stay zero (act(bias) != 0 later): keep every row, count the alive.
-        select(flags_.data(), bound, nullptr, pos_[1].data(), nullptr, counter(slot_alive(l)),
-               stream);
+        select(
+            flags_.data(), bound, nullptr, pos_[1].data(), nullptr, counter(slot_alive(l)), stream);
         gather = nullptr;
       }
       record_layer_event(l, stream);
@@ -552,13 +557,21 @@ class Engine {
       std::int64_t const nt = widths_[static_cast<std::size_t>(T)];
       auto const y = buffer_view(cur, nt).as_const();
       auto const yhat = buffer_view(cur ^ 1, nt);
-      DenseView<Value> f{reinterpret_cast<Value*>(arena_.data() + off_f_), samples_, sample_dim_,
-                         sample_dim_};
+      DenseView<Value> f{
+          reinterpret_cast<Value*>(arena_.data() + off_f_), samples_, sample_dim_, sample_dim_};
       auto* sample_pos = reinterpret_cast<row_index*>(arena_.data() + off_sample_pos_);
       auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
       auto* keep = reinterpret_cast<std::uint8_t*>(arena_.data() + off_keep_);
-      kernels::sample_rows<Value>(y, gather, counter(live_slot), samples_, so.sampling,
-                                  so.downsample, f, sample_pos, counter(slot_samples()), stream);
+      kernels::sample_rows<Value>(y,
+                                  gather,
+                                  counter(live_slot),
+                                  samples_,
+                                  so.sampling,
+                                  so.downsample,
+                                  f,
+                                  sample_pos,
+                                  counter(slot_samples()),
+                                  stream);
       kernels::prune_samples<Cluster::prune_threads, Value>(f.as_const(),
                                                             counter(slot_samples()),
                                                             so.eps,
@@ -579,13 +592,20 @@ class Engine {
                                                                   centroid_of_.data(),
                                                                   nonempty_.data(),
                                                                   stream);
-      select(nonempty_.data(), bound, nullptr, list_.data(), nullptr, counter(slot_nonempty0()),
+      select(nonempty_.data(),
+             bound,
+             nullptr,
+             list_.data(),
+             nullptr,
+             counter(slot_nonempty0()),
              stream);
       kernels::copy_count(counter(slot_nonempty0()), counter(slot_list()), stream);
       phase_events_[2].record(stream);
       // Documented synchronisation: A, k and the non-empty count size the post-phase grids.
-      SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(), counters_.data(),
-                                      num_slots_ * sizeof(row_index), cudaMemcpyDeviceToHost,
+      SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(),
+                                      counters_.data(),
+                                      num_slots_ * sizeof(row_index),
+                                      cudaMemcpyDeviceToHost,
                                       stream.get()));
       SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
       std::int64_t const a = h_counters_[live_slot];
@@ -593,8 +613,8 @@ class Engine {
       centroids = h_counters_[slot_centroids()];
       nonempty0 = h_counters_[slot_nonempty0()];
 
-      int const p_buf = cur ^ 1;  // Yhat lives here for the whole post phase
-      int const s_buf = cur;      // S = Yhat * W
+      int const p_buf = cur ^ 1;                  // Yhat lives here for the whole post phase
+      int const s_buf = cur;                      // S = Yhat * W
       std::int64_t const post_bound = nonempty0;  // the list only shrinks
       for (std::int64_t l = T + 1; l <= L; ++l) {
         auto const& layer = layers_[static_cast<std::size_t>(l - 1)];
@@ -627,8 +647,7 @@ class Engine {
         std::int64_t const p = l - T;
         if (p % so.rebuild_interval == 0 && l < L) {
           // Non-empty index rebuild on the device (no host loop, no synchronisation).
-          select(nonempty_.data(), a, nullptr, list_.data(), nullptr, counter(slot_list()),
-                 stream);
+          select(nonempty_.data(), a, nullptr, list_.data(), nullptr, counter(slot_list()), stream);
         }
         record_layer_event(l, stream);
       }
@@ -636,10 +655,15 @@ class Engine {
       auto const out = buffer_view(p_buf, output_size());
       kernels::recover_rows<Cluster::block_threads, Value>(
           out, centroid_of_.data(), nonempty_.data(), counter(live_slot), a, stream);
-      kernels::flag_nonzero_rows<Value>(out.as_const(), nullptr, counter(live_slot), a,
-                                        flags_.data(), stream);
-      select(flags_.data(), a, ids_[ids_buf].data(), pos_[0].data(), ids_[ids_buf ^ 1].data(),
-             counter(slot_final()), stream);
+      kernels::flag_nonzero_rows<Value>(
+          out.as_const(), nullptr, counter(live_slot), a, flags_.data(), stream);
+      select(flags_.data(),
+             a,
+             ids_[ids_buf].data(),
+             pos_[0].data(),
+             ids_[ids_buf ^ 1].data(),
+             counter(slot_final()),
+             stream);
       final_buf = p_buf;
       final_rows = pos_[0].data();
       final_ids = ids_[ids_buf ^ 1].data();
@@ -656,17 +680,24 @@ class Engine {
     // ids; one synchronisation, plus one for the activations of the now-known row count.
     bool const want_act = opts_.return_activations;
     if (want_act) {
-      kernels::gather_rows<Value>(buffer_view(final_buf, output_size()).as_const(), final_rows,
-                                  counter(final_slot), final_bound,
-                                  buffer_view(final_buf ^ 1, output_size()), stream);
+      kernels::gather_rows<Value>(buffer_view(final_buf, output_size()).as_const(),
+                                  final_rows,
+                                  counter(final_slot),
+                                  final_bound,
+                                  buffer_view(final_buf ^ 1, output_size()),
+                                  stream);
     }
-    SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(), counters_.data(),
-                                    num_slots_ * sizeof(row_index), cudaMemcpyDeviceToHost,
+    SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(),
+                                    counters_.data(),
+                                    num_slots_ * sizeof(row_index),
+                                    cudaMemcpyDeviceToHost,
                                     stream.get()));
     if (final_bound > 0) {
-      SNICIT_CUDA_TRY(cudaMemcpyAsync(h_ids_.data(), final_ids,
+      SNICIT_CUDA_TRY(cudaMemcpyAsync(h_ids_.data(),
+                                      final_ids,
                                       static_cast<std::size_t>(final_bound) * sizeof(row_index),
-                                      cudaMemcpyDeviceToHost, stream.get()));
+                                      cudaMemcpyDeviceToHost,
+                                      stream.get()));
     }
     SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
     std::int64_t const n_final = final_bound > 0 ? h_counters_[final_slot] : 0;
@@ -725,21 +756,38 @@ class Engine {
       return layer_events_[static_cast<std::size_t>(l)].ms_since(start);
     };
     for (std::int64_t l = 1; l <= t; ++l) {
-      observer_(LayerReport{round_index, l, Phase::pre_convergence,
-                            rs.alive_per_pre_layer[static_cast<std::size_t>(l - 1)], 0,
-                            rs.alive_per_pre_layer[static_cast<std::size_t>(l - 1)], layer_ms(l)});
+      observer_(LayerReport{round_index,
+                            l,
+                            Phase::pre_convergence,
+                            rs.alive_per_pre_layer[static_cast<std::size_t>(l - 1)],
+                            0,
+                            rs.alive_per_pre_layer[static_cast<std::size_t>(l - 1)],
+                            layer_ms(l)});
     }
     if constexpr (Cluster::converts) {
-      observer_(LayerReport{round_index, 0, Phase::conversion, rs.live_at_conversion,
-                            rs.centroids, rs.nonempty_after_conversion, rs.ms.conversion_ms});
+      observer_(LayerReport{round_index,
+                            0,
+                            Phase::conversion,
+                            rs.live_at_conversion,
+                            rs.centroids,
+                            rs.nonempty_after_conversion,
+                            rs.ms.conversion_ms});
       for (std::int64_t l = t + 1; l <= L; ++l) {
-        observer_(LayerReport{round_index, l, Phase::post_convergence, rs.live_at_conversion,
+        observer_(LayerReport{round_index,
+                              l,
+                              Phase::post_convergence,
+                              rs.live_at_conversion,
                               rs.centroids,
                               rs.nonempty_per_post_layer[static_cast<std::size_t>(l - t - 1)],
                               layer_ms(l)});
       }
-      observer_(LayerReport{round_index, 0, Phase::recovery, rs.live_at_conversion, rs.centroids,
-                            rs.final_rows, rs.ms.recovery_ms});
+      observer_(LayerReport{round_index,
+                            0,
+                            Phase::recovery,
+                            rs.live_at_conversion,
+                            rs.centroids,
+                            rs.final_rows,
+                            rs.ms.recovery_ms});
     }
   }
 
@@ -751,10 +799,10 @@ class Engine {
   std::int64_t ld_ = 0;               ///< max width: leading dimension of every activation row
   std::vector<bool> droppable_;       ///< [l]: zero rows after layer l stay zero
   std::vector<detail::DeviceLayer<Value, Allocator>> layers_;
-  DeviceBuffer<Value, Allocator> act_buf_[2];  ///< ping-pong activations, max_batch x ld_
-  DeviceBuffer<row_index, Allocator> ids_[2];  ///< row ids of the live list (ping-pong)
-  DeviceBuffer<row_index, Allocator> pos_[2];  ///< gather positions of the live list / scratch
-  DeviceBuffer<std::uint8_t, Allocator> flags_;  ///< alive / non-zero flags
+  DeviceBuffer<Value, Allocator> act_buf_[2];       ///< ping-pong activations, max_batch x ld_
+  DeviceBuffer<row_index, Allocator> ids_[2];       ///< row ids of the live list (ping-pong)
+  DeviceBuffer<row_index, Allocator> pos_[2];       ///< gather positions of the live list / scratch
+  DeviceBuffer<std::uint8_t, Allocator> flags_;     ///< alive / non-zero flags
   DeviceBuffer<row_index, Allocator> centroid_of_;  ///< M: live position of the centroid, -1
   DeviceBuffer<std::uint8_t, Allocator> nonempty_;  ///< ne_rec
   DeviceBuffer<row_index, Allocator> list_;         ///< ne_idx

@@ -15,7 +15,6 @@
 #include <snicit/error.hpp>
 
 #include <cuda/stream_ref>
-
 #include <cuda_runtime_api.h>
 
 #include <utility>

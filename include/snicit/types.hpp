@@ -91,12 +91,12 @@ enum class WeightLayout {
  */
 template <class Value>
 struct SpmmArgs {
-  CsrView<Value> weights;          ///< W in the policy's WeightLayout
-  Value const* bias = nullptr;     ///< one entry per output neuron, or null for a plain product
-  DenseView<Value const> in;       ///< input rows; in.cols = inputs of the layer
-  row_index const* in_rows = nullptr;   ///< row i reads in.row(in_rows[i]); null = identity
-  DenseView<Value> out;                 ///< output rows; out.cols = outputs of the layer
-  row_index const* out_rows = nullptr;  ///< row i writes out.row(out_rows[i]); null = identity
+  CsrView<Value> weights;              ///< W in the policy's WeightLayout
+  Value const* bias = nullptr;         ///< one entry per output neuron, or null for a plain product
+  DenseView<Value const> in;           ///< input rows; in.cols = inputs of the layer
+  row_index const* in_rows = nullptr;  ///< row i reads in.row(in_rows[i]); null = identity
+  DenseView<Value> out;                ///< output rows; out.cols = outputs of the layer
+  row_index const* out_rows = nullptr;    ///< row i writes out.row(out_rows[i]); null = identity
   row_index const* d_num_rows = nullptr;  ///< device count (<= bound); null = num_rows_bound
   std::int64_t num_rows_bound = 0;        ///< host upper bound on the count (sizes the grid)
   /// Optional, num_rows_bound entries: 1 when output row i has a non-zero entry, 0 otherwise and
@@ -150,8 +150,8 @@ struct PhaseTimes {
 
 /// Statistics of one round (one batch of at most `max_batch` rows).
 struct RoundStats {
-  std::int64_t first_row = 0;  ///< global id of the round's first input row
-  std::int64_t rows = 0;       ///< input rows in the round
+  std::int64_t first_row = 0;    ///< global id of the round's first input row
+  std::int64_t rows = 0;         ///< input rows in the round
   std::int64_t live_inputs = 0;  ///< input rows kept before layer 1 (all-zero rows dropped)
   /// Rows with a non-zero entry after each pre-convergence layer (index 0 = layer 1).
   std::vector<std::int64_t> alive_per_pre_layer;
@@ -172,13 +172,13 @@ struct RunStats {
 
 /// What an Engine observer learns after each layer or phase (reported at the end of a round).
 struct LayerReport {
-  std::int64_t round = 0;        ///< 0-based round
-  std::int64_t layer = 0;        ///< 1-based layer; 0 for conversion and recovery
+  std::int64_t round = 0;                ///< 0-based round
+  std::int64_t layer = 0;                ///< 1-based layer; 0 for conversion and recovery
   Phase phase = Phase::pre_convergence;  ///< phase
-  std::int64_t active_rows = 0;  ///< pre: rows alive after the layer; others: A
-  std::int64_t centroids = 0;    ///< k (0 in the pre phase)
-  std::int64_t nonempty_rows = 0;  ///< conversion/post: size of the non-empty list used
-  double ms = -1.0;  ///< GPU time of this layer/phase, or -1 when not measured
+  std::int64_t active_rows = 0;          ///< pre: rows alive after the layer; others: A
+  std::int64_t centroids = 0;            ///< k (0 in the pre phase)
+  std::int64_t nonempty_rows = 0;        ///< conversion/post: size of the non-empty list used
+  double ms = -1.0;                      ///< GPU time of this layer/phase, or -1 when not measured
 };
 
 /// Progress callback of the Engine; called on the calling thread after each round's sync.

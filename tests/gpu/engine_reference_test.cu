@@ -20,15 +20,16 @@ namespace {
 using ExactEngine = snicit::Engine<float, snicit::spmm::RowGather<>, snicit::cluster::None>;
 using SnicitEngine = snicit::Engine<>;
 
-/// SDGC-style binary images: each pixel on with probability `density`.
-snicit::CsrMatrix<float> images(std::int64_t count, std::int64_t n, double density, unsigned seed) {
+/// SDGC-style binary images: each image turns pixels on with its own probability drawn from
+/// [0.1, 0.3]; on RadiX-Net 1024 about 6 % of them stay alive and converge, as SDGC images do.
+snicit::CsrMatrix<float> images(std::int64_t count, std::int64_t n, unsigned seed) {
   std::mt19937_64 rng(seed);
-  std::bernoulli_distribution on(density);
   snicit::CsrMatrix<float> m;
   m.rows = count;
   m.cols = n;
   m.row_offsets.push_back(0);
   for (std::int64_t r = 0; r < count; ++r) {
+    std::bernoulli_distribution on(std::uniform_real_distribution<double>(0.1, 0.3)(rng));
     for (std::int64_t c = 0; c < n; ++c) {
       if (on(rng)) {
         m.col_indices.push_back(static_cast<std::int32_t>(c));
@@ -41,8 +42,12 @@ snicit::CsrMatrix<float> images(std::int64_t count, std::int64_t n, double densi
 }
 
 void require_close(snicit::reference::InferenceResult const& want,
-                   snicit::RunResult<float> const& got) {
+                   snicit::RunResult<float> const& got,
+                   bool allow_empty = false) {
   REQUIRE(got.categories == want.rows);
+  if (!allow_empty) {
+    REQUIRE_FALSE(got.categories.empty());  // a comparison of two empty sets checks nothing
+  }
   REQUIRE(got.activations.rows == want.activations.rows);
   REQUIRE(got.activations.cols == want.activations.cols);
   std::int64_t bad = 0;
@@ -67,7 +72,7 @@ std::filesystem::path data_dir() {
 TEST_CASE("exact mode equals reference::infer_exact on a generated SDGC network",
           "[gpu][engine][reference]") {
   auto const net = snicit::data::generate_sdgc_network({1024, 24, 1, 0});
-  auto const in = images(2000, 1024, 0.2, 1);
+  auto const in = images(2000, 1024, 1);
   auto const want = snicit::reference::infer_exact(net, in);
   snicit::Stream stream;
   snicit::EngineOptions eo;
@@ -81,10 +86,10 @@ TEST_CASE("SNICIT mode equals reference::infer_snicit on a generated SDGC networ
           "[gpu][engine][reference]") {
   std::int64_t const L = 24;
   auto const net = snicit::data::generate_sdgc_network({1024, L, 1, 0});
-  auto const in = images(2000, 1024, 0.2, 2);
+  auto const in = images(2000, 1024, 2);
   auto const t = GENERATE(std::int64_t{0}, std::int64_t{12}, std::int64_t{23});
-  auto const batch = GENERATE(std::int64_t{1}, std::int64_t{31}, std::int64_t{1000},
-                              std::int64_t{0});
+  auto const batch =
+      GENERATE(std::int64_t{1}, std::int64_t{31}, std::int64_t{1000}, std::int64_t{0});
   if (batch == 1 && t != 12) {
     return;  // batch 1 is slow on both sides: one threshold is enough
   }
@@ -93,7 +98,7 @@ TEST_CASE("SNICIT mode equals reference::infer_snicit on a generated SDGC networ
   o.threshold_layer = t;
   o.batch_size = batch;
   o.samples = batch == 0 ? 32 : std::min<std::int64_t>(32, batch);
-  auto const rows = batch == 1 ? std::int64_t{200} : in.rows;
+  auto const rows = batch == 1 ? std::int64_t{300} : in.rows;
   snicit::CsrMatrix<float> part = in;
   if (rows != in.rows) {
     part.rows = rows;
@@ -147,7 +152,7 @@ TEST_CASE("the SDGC fixture gives its 651 categories on the GPU", "[gpu][engine]
 TEST_CASE("60000 generated images on SDGC 1024-120 match the reference", "[gpu][engine][slow]") {
   std::int64_t const L = 120;
   auto const net = snicit::data::generate_sdgc_network({1024, L, 1, 0});
-  auto const in = images(60000, 1024, 0.2, 3);
+  auto const in = images(60000, 1024, 3);
   snicit::Stream stream;
   snicit::EngineOptions eo;
   eo.max_batch = 60000;
@@ -159,9 +164,9 @@ TEST_CASE("60000 generated images on SDGC 1024-120 match the reference", "[gpu][
   ExactEngine exact(net, eo, stream);
   auto const e = exact.run(in, stream);
   WARN("exact and SNICIT categories " << (e.categories == got.categories ? "agree" : "DIFFER")
-                                       << " (" << e.categories.size() << " / "
-                                       << got.categories.size() << ")");
+                                      << " (" << e.categories.size() << " / "
+                                      << got.categories.size() << ")");
   WARN("SNICIT ms: pre " << got.stats.ms.pre_ms << " conv " << got.stats.ms.conversion_ms
-                         << " post " << got.stats.ms.post_ms << " rec "
-                         << got.stats.ms.recovery_ms << "; exact ms " << e.stats.ms.total_ms());
+                         << " post " << got.stats.ms.post_ms << " rec " << got.stats.ms.recovery_ms
+                         << "; exact ms " << e.stats.ms.total_ms());
 }

@@ -46,7 +46,8 @@ TEST_CASE("exact mode matches the oracle bit for bit", "[gpu][engine]") {
   auto const net = oracle::random_network(256, 6, 24, -0.05f, 1.0f, 11);
   auto const in = oracle::random_input(300, 256, 0.2, 1.0f, false, 12);
   snicit::Stream stream;
-  auto const batch = GENERATE(std::int64_t{0}, std::int64_t{1}, std::int64_t{31}, std::int64_t{128});
+  auto const batch =
+      GENERATE(std::int64_t{0}, std::int64_t{1}, std::int64_t{31}, std::int64_t{128});
   CAPTURE(batch);
   snicit::EngineOptions eo;
   eo.max_batch = batch == 0 ? 300 : batch;
@@ -83,7 +84,8 @@ TEST_CASE("SNICIT mode matches the oracle", "[gpu][engine]") {
   auto const in = oracle::random_input(1000, 256, 0.35, 1.0f, true, 32);
   snicit::Stream stream;
   auto const t = GENERATE(std::int64_t{0}, std::int64_t{4}, std::int64_t{7});
-  auto const batch = GENERATE(std::int64_t{1}, std::int64_t{31}, std::int64_t{1000}, std::int64_t{300});
+  auto const batch =
+      GENERATE(std::int64_t{1}, std::int64_t{31}, std::int64_t{1000}, std::int64_t{300});
   auto const down = GENERATE(std::int64_t{0}, std::int64_t{16});
   CAPTURE(t, batch, down);
   snicit::EngineOptions eo;

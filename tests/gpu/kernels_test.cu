@@ -28,8 +28,8 @@ template <class T>
 DeviceBuffer<T> to_device(std::vector<T> const& h, cuda::stream_ref s) {
   DeviceBuffer<T> d(std::max<std::size_t>(h.size(), 1), s);
   if (!h.empty()) {
-    SNICIT_CUDA_TRY(cudaMemcpyAsync(d.data(), h.data(), h.size() * sizeof(T),
-                                    cudaMemcpyHostToDevice, s.get()));
+    SNICIT_CUDA_TRY(
+        cudaMemcpyAsync(d.data(), h.data(), h.size() * sizeof(T), cudaMemcpyHostToDevice, s.get()));
   }
   return d;
 }
@@ -38,8 +38,8 @@ template <class T>
 std::vector<T> to_host(DeviceBuffer<T> const& d, std::size_t n, cuda::stream_ref s) {
   std::vector<T> h(n);
   if (n > 0) {
-    SNICIT_CUDA_TRY(cudaMemcpyAsync(h.data(), d.data(), n * sizeof(T), cudaMemcpyDeviceToHost,
-                                    s.get()));
+    SNICIT_CUDA_TRY(
+        cudaMemcpyAsync(h.data(), d.data(), n * sizeof(T), cudaMemcpyDeviceToHost, s.get()));
   }
   SNICIT_CUDA_TRY(cudaStreamSynchronize(s.get()));
   return h;
@@ -181,8 +181,15 @@ TEST_CASE("select_rows compacts flagged rows and their ids in order", "[gpu][ker
   DeviceBuffer<row_index> count(1, stream);
   auto const bytes = snicit::kernels::select_rows_scratch_bytes(n);
   DeviceBuffer<std::byte> scratch(std::max<std::size_t>(bytes, 1), stream);
-  snicit::kernels::select_rows(d_flags.data(), n, d_ids.data(), pos.data(), out_ids.data(),
-                               count.data(), scratch.data(), bytes, stream);
+  snicit::kernels::select_rows(d_flags.data(),
+                               n,
+                               d_ids.data(),
+                               pos.data(),
+                               out_ids.data(),
+                               count.data(),
+                               scratch.data(),
+                               bytes,
+                               stream);
   auto const c = to_host(count, 1, stream)[0];
   auto const p = to_host(pos, static_cast<std::size_t>(c), stream);
   auto const q = to_host(out_ids, static_cast<std::size_t>(c), stream);
@@ -215,9 +222,11 @@ TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU
   for (std::int64_t r = 0; r < rows; ++r) {
     y[static_cast<std::size_t>(r)] = protos[static_cast<std::size_t>((r * 7) % 3)];
     for (int e = 0; e < 3; ++e) {
-      y[static_cast<std::size_t>(r)][rng() % n] += std::uniform_real_distribution<float>(-0.1f, 0.1f)(rng);
+      y[static_cast<std::size_t>(r)][rng() % n] +=
+          std::uniform_real_distribution<float>(-0.1f, 0.1f)(rng);
     }
-    std::copy(y[static_cast<std::size_t>(r)].begin(), y[static_cast<std::size_t>(r)].end(),
+    std::copy(y[static_cast<std::size_t>(r)].begin(),
+              y[static_cast<std::size_t>(r)].end(),
               h_y.begin() + r * n);
   }
   std::vector<row_index> live;
@@ -240,9 +249,16 @@ TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU
   DeviceBuffer<float> f(static_cast<std::size_t>(s * dim), stream);
   DeviceBuffer<row_index> spos(static_cast<std::size_t>(s), stream);
   DeviceBuffer<row_index> counters(3, stream);
-  snicit::kernels::sample_rows<float>(yv, d_live.data(), d_a.data(), s, sampling, seg,
+  snicit::kernels::sample_rows<float>(yv,
+                                      d_live.data(),
+                                      d_a.data(),
+                                      s,
+                                      sampling,
+                                      seg,
                                       snicit::DenseView<float>{f.data(), s, dim, dim},
-                                      spos.data(), counters.data(), stream);
+                                      spos.data(),
+                                      counters.data(),
+                                      stream);
   // CPU sampling
   std::vector<std::int64_t> pos;
   std::vector<oracle::Row> fh;
@@ -277,8 +293,14 @@ TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU
   DeviceBuffer<std::uint8_t> keep(static_cast<std::size_t>(s), stream);
   DeviceBuffer<row_index> cents(static_cast<std::size_t>(s), stream);
   snicit::kernels::prune_samples<256, float>(snicit::DenseView<float const>{f.data(), s, dim, dim},
-                                             counters.data(), eps, eta, keep.data(), spos.data(),
-                                             cents.data(), counters.data() + 1, stream);
+                                             counters.data(),
+                                             eps,
+                                             eta,
+                                             keep.data(),
+                                             spos.data(),
+                                             cents.data(),
+                                             counters.data() + 1,
+                                             stream);
   std::vector<bool> kh(static_cast<std::size_t>(s), true);
   for (std::int64_t b = 0; b < s; ++b) {
     if (!kh[static_cast<std::size_t>(b)]) {
@@ -315,8 +337,17 @@ TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU
   DeviceBuffer<row_index> m(static_cast<std::size_t>(bound), stream);
   DeviceBuffer<std::uint8_t> ne(static_cast<std::size_t>(bound), stream);
   snicit::kernels::convert_to_residues<128, float>(
-      yv, d_live.data(), d_a.data(), bound, cents.data(), counters.data() + 1, tau,
-      snicit::DenseView<float>{yhat.data(), bound, n, n}, m.data(), ne.data(), stream);
+      yv,
+      d_live.data(),
+      d_a.data(),
+      bound,
+      cents.data(),
+      counters.data() + 1,
+      tau,
+      snicit::DenseView<float>{yhat.data(), bound, n, n},
+      m.data(),
+      ne.data(),
+      stream);
   auto const yh = to_host(yhat, static_cast<std::size_t>(a * n), stream);
   auto const mh = to_host(m, static_cast<std::size_t>(bound), stream);
   auto const neh = to_host(ne, static_cast<std::size_t>(bound), stream);
@@ -381,10 +412,18 @@ TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU
   auto d_all = to_device(all, stream);
   float const tau_post = 0.05f;
   snicit::ReluClip const act{1.0f};
-  snicit::kernels::post_update<128, float>(
-      snicit::DenseView<float const>{d_s.data(), a, n, n},
-      snicit::DenseView<float>{yhat.data(), a, n, n}, d_bias.data(), d_all.data(), d_a.data(), a,
-      m.data(), tau_post, act, ne.data(), counters.data() + 2, stream);
+  snicit::kernels::post_update<128, float>(snicit::DenseView<float const>{d_s.data(), a, n, n},
+                                           snicit::DenseView<float>{yhat.data(), a, n, n},
+                                           d_bias.data(),
+                                           d_all.data(),
+                                           d_a.data(),
+                                           a,
+                                           m.data(),
+                                           tau_post,
+                                           act,
+                                           ne.data(),
+                                           counters.data() + 2,
+                                           stream);
   auto const up = to_host(yhat, static_cast<std::size_t>(a * n), stream);
   auto const ne2 = to_host(ne, static_cast<std::size_t>(a), stream);
   for (std::int64_t k = 0; k < a; ++k) {
@@ -409,8 +448,8 @@ TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU
   REQUIRE(to_host(counters, 3, stream)[2] == a);
 
   // Recovery (Eq. 6)
-  snicit::kernels::recover_rows<128, float>(snicit::DenseView<float>{yhat.data(), a, n, n},
-                                            m.data(), ne.data(), d_a.data(), a, stream);
+  snicit::kernels::recover_rows<128, float>(
+      snicit::DenseView<float>{yhat.data(), a, n, n}, m.data(), ne.data(), d_a.data(), a, stream);
   auto const rec = to_host(yhat, static_cast<std::size_t>(a * n), stream);
   for (std::int64_t k = 0; k < a; ++k) {
     auto const c = m_cpu[static_cast<std::size_t>(k)];

@@ -231,7 +231,8 @@ inline void run_round(snicit::SparseNetwork<float> const& net,
       // residue rows not in the list stay zero; give them the new width
       for (std::int64_t k = 0; k < A; ++k) {
         if (!ne[static_cast<std::size_t>(k)] && m[static_cast<std::size_t>(k)] >= 0) {
-          yh[static_cast<std::size_t>(k)].assign(static_cast<std::size_t>(layer.weights.cols), 0.0f);
+          yh[static_cast<std::size_t>(k)].assign(static_cast<std::size_t>(layer.weights.cols),
+                                                 0.0f);
         }
       }
       if ((l - T) % o.rebuild_interval == 0) {

@@ -5,10 +5,9 @@
 
 #include <snicit/io/beyond.hpp>
 
-#include <catch.hpp>
-
 #include "io_test_util.hpp"
 
+#include <catch.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -102,10 +101,8 @@ TEST_CASE("read_beyond_network errors name the file and line", "[io][beyond][err
   auto const b = dir / "biases";
   auto read = [&] { (void)io::read_beyond_network(dir); };
   SECTION("missing directory") {
-    require_io_error([&] { (void)io::read_beyond_network(tmp / "nope"); },
-                     tmp / "nope",
-                     0,
-                     "no such directory");
+    require_io_error(
+        [&] { (void)io::read_beyond_network(tmp / "nope"); }, tmp / "nope", 0, "no such directory");
   }
   SECTION("missing biases folder") {
     std::filesystem::remove_all(b);
@@ -130,7 +127,8 @@ TEST_CASE("read_beyond_network errors name the file and line", "[io][beyond][err
   }
   SECTION("dense input count not a multiple of N") {
     write_file(w / "l1-dense.tsv", lines({1, 2, 3, 4, 5, 6}));
-    require_io_error(read, w / "l1-dense.tsv", 5, "found 6 values, not a multiple of the hidden size");
+    require_io_error(
+        read, w / "l1-dense.tsv", 5, "found 6 values, not a multiple of the hidden size");
   }
   SECTION("dense output with too many values") {
     write_file(w / "l4-dense.tsv", lines({1, 2, 3, 4, 5, 6, 7, 8, 9}));

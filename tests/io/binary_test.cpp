@@ -6,13 +6,12 @@
 
 #include <snicit/io/binary.hpp>
 
-#include <catch.hpp>
+#include <zlib.h>
 
 #include "io_test_util.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
+#include <catch.hpp>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -185,13 +184,20 @@ TEST_CASE("binary load errors name the file and the byte offset", "[io][binary][
     CHECK_FALSE(io::binary_kind(f).has_value());
   }
   SECTION("wrong kind") {
-    require_io_error(
-        [&] { (void)io::load_network(good); }, good, 0, "byte 12: holds a csr (kind 3), expected a network");
+    require_io_error([&] { (void)io::load_network(good); },
+                     good,
+                     0,
+                     "byte 12: holds a csr (kind 3), expected a network");
     require_io_error([&] { (void)io::load_dense(good); }, good, 0, "expected a dense");
   }
   SECTION("truncated anywhere") {
-    for (std::size_t cut : {std::size_t(0), std::size_t(10), std::size_t(63), std::size_t(64),
-                            std::size_t(100), std::size_t(150), std::size_t(199)}) {
+    for (std::size_t cut : {std::size_t(0),
+                            std::size_t(10),
+                            std::size_t(63),
+                            std::size_t(64),
+                            std::size_t(100),
+                            std::size_t(150),
+                            std::size_t(199)}) {
       INFO("cut at " << cut);
       write_file(f, bytes.substr(0, cut));
       require_io_error(load, f, 0, cut == 0 ? "empty file" : "truncated");

@@ -10,6 +10,8 @@
 
 #include "catch.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -18,7 +20,6 @@
 #include <random>
 #include <string>
 #include <system_error>
-#include <unistd.h>
 
 namespace snicit::test {
 
@@ -121,11 +122,11 @@ void require_io_error(Fn&& fn,
 }  // namespace snicit::test
 
 /// Skips the rest of a test case with a visible warning when a shared data file is missing.
-#define SNICIT_REQUIRE_DATA(path)                                                 \
-  do {                                                                            \
-    if (!std::filesystem::exists(path)) {                                         \
-      WARN("data missing: " << (path).string()                                    \
+#define SNICIT_REQUIRE_DATA(path)                                                \
+  do {                                                                           \
+    if (!std::filesystem::exists(path)) {                                        \
+      WARN("data missing: " << (path).string()                                   \
                             << " (set SNICIT_DATA_DIR); skipping these checks"); \
-      return;                                                                     \
-    }                                                                             \
+      return;                                                                    \
+    }                                                                            \
   } while (0)

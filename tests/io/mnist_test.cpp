@@ -4,10 +4,9 @@
 
 #include <snicit/io/mnist.hpp>
 
-#include <catch.hpp>
-
 #include "io_test_util.hpp"
 
+#include <catch.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,7 +44,8 @@ std::string labels_idx() {
 TEST_CASE("read_mnist_images and labels, plain and gzip", "[io][mnist]") {
   TempDir tmp;
   for (bool gz : {false, true}) {
-    auto const img = gz ? write_gz(tmp / "img.gz", images_idx()) : write_file(tmp / "img", images_idx());
+    auto const img =
+        gz ? write_gz(tmp / "img.gz", images_idx()) : write_file(tmp / "img", images_idx());
     auto const lbl =
         gz ? write_gz(tmp / "lbl.gz", labels_idx()) : write_file(tmp / "lbl", labels_idx());
     auto const m = io::read_mnist_images(img);
@@ -102,6 +102,7 @@ TEST_CASE("MNIST reader errors name the file and the byte", "[io][mnist][errors]
   SECTION("empty and missing") {
     write_file(f, "");
     require_io_error([&] { (void)io::read_mnist_images(f); }, f, 0, "empty file");
-    require_io_error([&] { (void)io::read_mnist_labels(tmp / "none"); }, tmp / "none", 0, "no such file");
+    require_io_error(
+        [&] { (void)io::read_mnist_labels(tmp / "none"); }, tmp / "none", 0, "no such file");
   }
 }

@@ -6,11 +6,10 @@
 
 #include <snicit/io/io.hpp>
 
-#include <catch.hpp>
-
 #include "io_test_util.hpp"
 
 #include <algorithm>
+#include <catch.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <string>

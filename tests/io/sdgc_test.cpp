@@ -5,11 +5,10 @@
 
 #include <snicit/io/sdgc.hpp>
 
-#include <catch.hpp>
-
 #include "io_test_util.hpp"
 
 #include <algorithm>
+#include <catch.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -61,17 +60,19 @@ TEST_CASE("read_sdgc_layer accepts CRLF, blank and trailing lines, no final newl
           "[io][sdgc]") {
   TempDir tmp;
   SECTION("CRLF") {
-    auto const f =
-        write_file(tmp / "l.tsv", "4\t3\t1\r\n1\t1\t0.0625\r\n2\t2\t-2\r\n1\t4\t0.5\r\n4\t1\t0.0625\r\n");
+    auto const f = write_file(
+        tmp / "l.tsv", "4\t3\t1\r\n1\t1\t0.0625\r\n2\t2\t-2\r\n1\t4\t0.5\r\n4\t1\t0.0625\r\n");
     CHECK(io::read_sdgc_layer(f, 4) == small_layer());
   }
   SECTION("blank lines and spaces") {
-    auto const f = write_file(
-        tmp / "l.tsv", "  4\t3\t1  \n\n1\t1\t0.0625\n \t \n2\t2\t-2\n1\t4\t0.5\n4\t1\t0.0625\n\n\n");
+    auto const f =
+        write_file(tmp / "l.tsv",
+                   "  4\t3\t1  \n\n1\t1\t0.0625\n \t \n2\t2\t-2\n1\t4\t0.5\n4\t1\t0.0625\n\n\n");
     CHECK(io::read_sdgc_layer(f, 4) == small_layer());
   }
   SECTION("no newline at the end") {
-    auto const f = write_file(tmp / "l.tsv", small_layer_text.substr(0, small_layer_text.size() - 1));
+    auto const f =
+        write_file(tmp / "l.tsv", small_layer_text.substr(0, small_layer_text.size() - 1));
     CHECK(io::read_sdgc_layer(f, 4) == small_layer());
   }
 }
@@ -317,9 +318,12 @@ TEST_CASE("read_sdgc_images sizes rows from count or the largest index", "[io][s
   auto const b = io::read_sdgc_images(f, 4, 10);
   CHECK(b.rows == 10);
   CHECK(b.nnz() == 4);
+  require_io_error([&] { (void)io::read_sdgc_images(f, 4, 2); },
+                   f,
+                   2,
+                   "image index 3 out of range 1..2 (count = 2)");
   require_io_error(
-      [&] { (void)io::read_sdgc_images(f, 4, 2); }, f, 2, "image index 3 out of range 1..2 (count = 2)");
-  require_io_error([&] { (void)io::read_sdgc_images(f, 3); }, f, 4, "pixel index 4 out of range 1..3");
+      [&] { (void)io::read_sdgc_images(f, 3); }, f, 4, "pixel index 4 out of range 1..3");
   CHECK_THROWS_AS(io::read_sdgc_images(f, 4, 0), snicit::LogicError);
 }
 
@@ -342,10 +346,8 @@ TEST_CASE("read_categories returns sorted 0-based indices", "[io][sdgc]") {
     require_io_error([&] { (void)io::read_categories(f); }, f, 2, "not an integer");
     write_file(f, "");
     require_io_error([&] { (void)io::read_categories(f); }, f, 0, "empty file");
-    require_io_error([&] { (void)io::read_categories(tmp / "none.tsv"); },
-                     tmp / "none.tsv",
-                     0,
-                     "no such file");
+    require_io_error(
+        [&] { (void)io::read_categories(tmp / "none.tsv"); }, tmp / "none.tsv", 0, "no such file");
   }
 }
 

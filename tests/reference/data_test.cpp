@@ -80,7 +80,7 @@ std::vector<std::int64_t> exact_rational_sdgc_categories(SparseNetwork<float> co
       }
       for (std::int64_t j = 0; j < N; ++j) {
         auto const a = acc[static_cast<std::size_t>(j)];
-        divisible = divisible && a % 16 == 0;  // times 1/16 stays an integer at this scale
+        divisible = divisible && a % 16 == 0;        // times 1/16 stays an integer at this scale
         std::int64_t z = a / 16 - 3 * (scale / 10);  // + (-3/10)
         y[static_cast<std::size_t>(j)] = z <= 0 ? 0 : std::min(z, cap);
       }
@@ -128,11 +128,8 @@ TEST_CASE("exact: the SDGC 1024 fixture (official layers 1..6, 10000 images)",
   // Ours is the golden set less the three boundary rows.
   std::vector<std::int64_t> golden_only;
   std::vector<std::int64_t> ours_only;
-  std::set_difference(golden.begin(),
-                      golden.end(),
-                      r.rows.begin(),
-                      r.rows.end(),
-                      std::back_inserter(golden_only));
+  std::set_difference(
+      golden.begin(), golden.end(), r.rows.begin(), r.rows.end(), std::back_inserter(golden_only));
   std::set_difference(
       r.rows.begin(), r.rows.end(), golden.begin(), golden.end(), std::back_inserter(ours_only));
   CHECK(ours_only.empty());

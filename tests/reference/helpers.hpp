@@ -164,7 +164,8 @@ inline DenseMatrix<float> naive_dense_inference(SparseNetwork<float> const& net,
       for (auto k = w.row_offsets[static_cast<std::size_t>(i)];
            k < w.row_offsets[static_cast<std::size_t>(i) + 1];
            ++k) {
-        auto const idx = static_cast<std::size_t>(i * w.cols + w.col_indices[static_cast<std::size_t>(k)]);
+        auto const idx =
+            static_cast<std::size_t>(i * w.cols + w.col_indices[static_cast<std::size_t>(k)]);
         wd[idx] = w.values[static_cast<std::size_t>(k)];
         present[idx] = true;
       }

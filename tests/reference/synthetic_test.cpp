@@ -288,9 +288,8 @@ TEST_CASE("snicit: all tolerances 0 equals exact inference on random networks",
   CAPTURE(seed, o.threshold_layer, o.samples);
   CHECK(r.stats.centroids.front() < r.stats.rows_at_conversion.front());  // residues exist
   CHECK(r.rows == exact.rows);
-  auto const err =
-      snicit::test::max_row_relative_error(snicit::test::full_activations(exact, 150, 32),
-                                           snicit::test::full_activations(r, 150, 32));
+  auto const err = snicit::test::max_row_relative_error(
+      snicit::test::full_activations(exact, 150, 32), snicit::test::full_activations(r, 150, 32));
   CHECK(err <= 1e-5);
 }
 
@@ -343,8 +342,7 @@ TEST_CASE("snicit: t = 0 and t = L-1", "[reference][snicit]") {
     CHECK(r.stats.alive_per_pre_layer[0].size() == static_cast<std::size_t>(t));
     CHECK(r.stats.nonempty_per_post_layer[0].size() == static_cast<std::size_t>(spec.layers - t));
     CHECK(snicit::test::max_row_relative_error(snicit::test::full_activations(exact, 100, 24),
-                                               snicit::test::full_activations(r, 100, 24)) <=
-          1e-5);
+                                               snicit::test::full_activations(r, 100, 24)) <= 1e-5);
     // input rows that are all zero are dropped before conversion (zero stays zero here)
     CHECK(r.stats.rows_at_conversion[0] <= 100);
   }
@@ -403,7 +401,8 @@ TEST_CASE("snicit: nothing converges, s > A, all rows dead before t, empty input
     CHECK(r.alive_per_layer == std::vector<std::int64_t>(6, 0));
   }
   SECTION("empty input") {
-    auto const r = reference::infer_snicit(net, DenseMatrix<float>(0, spec.neurons), exact_like(3, 8));
+    auto const r =
+        reference::infer_snicit(net, DenseMatrix<float>(0, spec.neurons), exact_like(3, 8));
     CHECK(r.rows.empty());
     CHECK(r.activations.rows == 0);
     CHECK(r.activations.cols == spec.neurons);
@@ -423,14 +422,8 @@ TEST_CASE("snicit: the observer sees every layer and phase", "[reference][snicit
     layers.push_back(r.layer);
   };
   (void)reference::infer_snicit(net, x, exact_like(2, 8), opts);
-  CHECK(phases == std::vector<std::string>{"pre",
-                                           "pre",
-                                           "conversion",
-                                           "post",
-                                           "post",
-                                           "post",
-                                           "post",
-                                           "recovery"});
+  CHECK(phases == std::vector<std::string>{
+                      "pre", "pre", "conversion", "post", "post", "post", "post", "recovery"});
   CHECK(layers == std::vector<std::int64_t>{1, 2, 0, 3, 4, 5, 6, 0});
   phases.clear();
   (void)reference::infer_exact(net, x, opts);
@@ -482,11 +475,10 @@ TEST_CASE("classify: dense layers, argmax ties and accuracy", "[reference][class
   net.hidden.layers.push_back(identity_layer(2, 0.0f));
   net.output.weights = dense({{1.0f, 1.0f, 0.0f}, {0.0f, 1.0f, 2.0f}});  // 2 -> 3
   net.output.bias = {0.0f, 0.0f, 0.0f};
-  auto const x = dense({
-      {0.5f, 0.0f, 0.0f},   // h = [0.5, 0]   -> logits [0.5, 0.5, 0] -> tie -> 0
-      {0.0f, 0.5f, 0.0f},   // h = [0, 0.5]   -> [0, 0.5, 1] -> 2
-      {2.0f, 1.0f, 0.0f},   // h = [1 (cap), 1] -> [1, 2, 2] -> tie -> 1
-      {0.0f, 0.0f, 0.0f}}); // h = [0, 0] (dead) -> logits = bias -> 0
+  auto const x = dense({{0.5f, 0.0f, 0.0f},    // h = [0.5, 0]   -> logits [0.5, 0.5, 0] -> tie -> 0
+                        {0.0f, 0.5f, 0.0f},    // h = [0, 0.5]   -> [0, 0.5, 1] -> 2
+                        {2.0f, 1.0f, 0.0f},    // h = [1 (cap), 1] -> [1, 2, 2] -> tie -> 1
+                        {0.0f, 0.0f, 0.0f}});  // h = [0, 0] (dead) -> logits = bias -> 0
   auto const r = reference::classify_exact(net, x);
   CHECK(r.predicted == std::vector<std::int32_t>{0, 2, 1, 0});
   CHECK(r.logits(1, 2) == 1.0f);
@@ -504,5 +496,6 @@ TEST_CASE("classify: dense layers, argmax ties and accuracy", "[reference][class
   SNICIT_REQUIRE_THROWS_WITH_SUBSTR(
       reference::classify_exact(net, DenseMatrix<float>(1, 4)), LogicError, "input width");
   auto bad = exact_like(1, 4);  // t = 1 = L
-  SNICIT_REQUIRE_THROWS_WITH_SUBSTR(reference::classify_snicit(net, x, bad), LogicError, "threshold");
+  SNICIT_REQUIRE_THROWS_WITH_SUBSTR(
+      reference::classify_snicit(net, x, bad), LogicError, "threshold");
 }

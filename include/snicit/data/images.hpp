@@ -119,7 +119,7 @@ namespace detail {
   return 0.0;
 }
 
-/// Fixed-point bits of the resize coefficients (products of 8-bit pixels fit 32 bits easily).
+/// Fixed-point fraction bits of the resize weights (accumulated in 64 bits).
 inline constexpr int resize_bits = 22;
 
 /// Taps of one output position of a 1-D resize: source indices first..first+size-1.
@@ -209,7 +209,8 @@ inline void bicubic_resize(std::uint8_t const* in,
 }
 
 /// Builds the CSR rows of `count` images whose pixels (column-major indices, sorted) are given
-/// by fill(i, std::vector<int32_t>&), calling it twice per image (count, then fill).
+/// by pixels(i, std::vector<int32_t>&), called once per image. Chunks of images are made in
+/// parallel into their own buffers, then copied into place.
 template <class Pixels>
 [[nodiscard]] CsrMatrix<float> images_to_csr(std::int64_t count,
                                              std::int64_t neurons,
@@ -219,36 +220,32 @@ template <class Pixels>
   m.rows = count;
   m.cols = neurons;
   m.row_offsets.assign(static_cast<std::size_t>(count) + 1, 0);
-  ::snicit::detail::parallel_chunks(count,
-                                    static_cast<int>(std::min<std::int64_t>(count, 64)),
-                                    threads,
-                                    [&](int, std::int64_t b, std::int64_t e) {
-                                      std::vector<std::int32_t> px;
-                                      for (std::int64_t i = b; i < e; ++i) {
-                                        pixels(i, px);
-                                        m.row_offsets[static_cast<std::size_t>(i) + 1] =
-                                            static_cast<std::int64_t>(px.size());
-                                      }
-                                    });
+  int const t = ::snicit::detail::resolve_threads(threads);
+  int const chunks = static_cast<int>(std::min<std::int64_t>(count, std::int64_t(t) * 8));
+  std::vector<std::vector<std::int32_t>> bufs(static_cast<std::size_t>(std::max(chunks, 0)));
+  std::vector<std::int64_t> first(bufs.size(), 0);
+  ::snicit::detail::parallel_chunks(count, chunks, t, [&](int k, std::int64_t b, std::int64_t e) {
+    auto& buf = bufs[static_cast<std::size_t>(k)];
+    first[static_cast<std::size_t>(k)] = b;
+    std::vector<std::int32_t> px;
+    for (std::int64_t i = b; i < e; ++i) {
+      pixels(i, px);
+      m.row_offsets[static_cast<std::size_t>(i) + 1] = static_cast<std::int64_t>(px.size());
+      buf.insert(buf.end(), px.begin(), px.end());
+    }
+  });
   for (std::int64_t i = 0; i < count; ++i) {
     m.row_offsets[static_cast<std::size_t>(i) + 1] += m.row_offsets[static_cast<std::size_t>(i)];
   }
   auto const nnz = static_cast<std::size_t>(m.row_offsets.back());
   m.col_indices.resize(nnz);
   m.values.assign(nnz, 1.0f);
-  ::snicit::detail::parallel_chunks(
-      count,
-      static_cast<int>(std::min<std::int64_t>(count, 64)),
-      threads,
-      [&](int, std::int64_t b, std::int64_t e) {
-        std::vector<std::int32_t> px;
-        for (std::int64_t i = b; i < e; ++i) {
-          pixels(i, px);
-          std::copy(px.begin(),
-                    px.end(),
-                    m.col_indices.begin() + m.row_offsets[static_cast<std::size_t>(i)]);
-        }
-      });
+  ::snicit::detail::parallel_for(chunks, t, [&](std::int64_t k) {
+    auto& buf = bufs[static_cast<std::size_t>(k)];
+    auto const at = m.row_offsets[static_cast<std::size_t>(first[static_cast<std::size_t>(k)])];
+    std::copy(buf.begin(), buf.end(), m.col_indices.begin() + at);
+    std::vector<std::int32_t>().swap(buf);
+  });
   return m;
 }
 
@@ -294,8 +291,7 @@ template <class Pixels>
   for (int v = 0; v < 256; ++v) {
     keep[static_cast<std::size_t>(v)] = double(v) / 255.0 > double(options.threshold);
   }
-  // Resize every source image that is used once; store its kept pixels as (row, col) pairs in
-  // column-major order.
+  // Resize every source image that is used once and keep its pixel indices r + s*c (ascending).
   std::int64_t const used = std::min(count, mnist.count);
   auto const htaps = detail::bicubic_taps(mnist.cols, s);
   auto const vtaps = detail::bicubic_taps(mnist.rows, s);
@@ -415,15 +411,33 @@ inline void synthetic_image(std::int64_t index,
       double(grid.cols - 1) / 2.0 + 0.05 * double(grid.cols) * (2.0 * rng.uniform() - 1.0);
   std::int64_t const mr = std::max<std::int64_t>(1, grid.rows / 16);
   std::int64_t const mc = std::max<std::int64_t>(1, grid.cols / 16);
-  for (std::int64_t c = mc; c < grid.cols - mc; ++c) {
+  // Only pixels with rho^2 < 1 draw a random number; the loops visit the ellipse's bounding
+  // box widened by a pixel, which holds every such pixel (the result equals a full-grid scan).
+  std::int64_t const c_lo = std::max(mc, static_cast<std::int64_t>(std::floor(cc - ac)) - 1);
+  std::int64_t const c_hi =
+      std::min(grid.cols - mc, static_cast<std::int64_t>(std::ceil(cc + ac)) + 2);
+  for (std::int64_t c = c_lo; c < c_hi; ++c) {
     double const dc = (double(c) - cc) / ac;
-    for (std::int64_t r = mr; r < grid.rows - mr; ++r) {
+    if (dc * dc >= 1.0) {
+      continue;
+    }
+    double const half = ar * std::sqrt(1.0 - dc * dc);
+    std::int64_t const r_lo = std::max(mr, static_cast<std::int64_t>(std::floor(cr - half)) - 1);
+    std::int64_t const r_hi =
+        std::min(grid.rows - mr, static_cast<std::int64_t>(std::ceil(cr + half)) + 2);
+    // Branch-free keep/drop: the coin flips are unpredictable, the ellipse test is not.
+    std::size_t n = px.size();
+    px.resize(n + static_cast<std::size_t>(std::max<std::int64_t>(r_hi - r_lo, 0)));
+    for (std::int64_t r = r_lo; r < r_hi; ++r) {
       double const dr = (double(r) - cr) / ar;
       double const rho2 = dr * dr + dc * dc;
-      if (rho2 < 1.0 && rng.uniform() < fill * (1.0 - rho2)) {
-        px.push_back(static_cast<std::int32_t>(r + grid.rows * c));
+      if (rho2 < 1.0) {
+        bool const keep = rng.uniform() < fill * (1.0 - rho2);
+        px[n] = static_cast<std::int32_t>(r + grid.rows * c);
+        n += keep ? 1 : 0;
       }
     }
+    px.resize(n);
   }
 }
 

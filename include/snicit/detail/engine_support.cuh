@@ -16,7 +16,6 @@
 #include <snicit/types.hpp>
 
 #include <cuda/stream_ref>
-
 #include <cuda_runtime_api.h>
 
 #include <cstddef>

@@ -181,10 +181,11 @@ void put_network_body(Sink& s, SparseNetwork<float> const& net, std::vector<char
 /// Which layers can store one value (checked in parallel over layers).
 [[nodiscard]] inline std::vector<char> uniform_flags(SparseNetwork<float> const& net) {
   std::vector<char> u(net.layers.size(), 0);
-  snicit::detail::parallel_for(static_cast<std::int64_t>(net.layers.size()), 0, [&](std::int64_t l) {
-    auto const& w = net.layers[static_cast<std::size_t>(l)].weights;
-    u[static_cast<std::size_t>(l)] = w.nnz() > 0 && w.has_uniform_values() ? 1 : 0;
-  });
+  snicit::detail::parallel_for(
+      static_cast<std::int64_t>(net.layers.size()), 0, [&](std::int64_t l) {
+        auto const& w = net.layers[static_cast<std::size_t>(l)].weights;
+        u[static_cast<std::size_t>(l)] = w.nnz() > 0 && w.has_uniform_values() ? 1 : 0;
+      });
   return u;
 }
 
@@ -259,8 +260,7 @@ class BinaryReader {
     if (header_.kind != kind_code(expected)) {
       fail_at(12,
               std::string("holds a ") + kind_name(header_.kind) + " (kind " +
-                  std::to_string(header_.kind) + "), expected a " +
-                  kind_name(kind_code(expected)));
+                  std::to_string(header_.kind) + "), expected a " + kind_name(kind_code(expected)));
     }
     if (header_.header_bytes != binary_header_bytes || header_.flags != 0 ||
         header_.reserved != 0) {
@@ -326,8 +326,9 @@ class BinaryReader {
     if (rows >= (std::uint64_t(1) << 40) ||
         cols > std::uint64_t(std::numeric_limits<std::int32_t>::max()) ||
         nnz >= (std::uint64_t(1) << 40)) {
-      fail_at(at, what + ": implausible shape " + std::to_string(rows) + " x " +
-                      std::to_string(cols) + ", nnz " + std::to_string(nnz));
+      fail_at(at,
+              what + ": implausible shape " + std::to_string(rows) + " x " + std::to_string(cols) +
+                  ", nnz " + std::to_string(nnz));
     }
     if ((flags & ~csr_flag_uniform) != 0 || index_bytes != sizeof(std::int32_t) || reserved != 0) {
       fail_at(at + 24, what + ": unsupported CSR flags or index width");
@@ -463,7 +464,8 @@ class BinaryReader {
     snicit::detail::parallel_for(static_cast<std::int64_t>(pieces.size()), t, [&](std::int64_t i) {
       auto& p = pieces[static_cast<std::size_t>(i)];
       auto const* base = static_cast<Bytef const*>(segments_[p.seg].ptr);
-      p.crc = static_cast<std::uint32_t>(crc32_z(0, base + p.begin, static_cast<std::size_t>(p.len)));
+      p.crc =
+          static_cast<std::uint32_t>(crc32_z(0, base + p.begin, static_cast<std::size_t>(p.len)));
     });
     uLong crc = 0;
     std::size_t next = 0;
@@ -518,12 +520,11 @@ class BinaryReader {
       }
       if (m.row_offsets.back() != m.nnz()) {
         fail_at(pending_[i].offsets_at + 8 * static_cast<std::uint64_t>(m.rows),
-                pending_[i].what + ": the last row offset " +
-                    std::to_string(m.row_offsets.back()) + " is not nnz = " +
-                    std::to_string(m.nnz()));
+                pending_[i].what + ": the last row offset " + std::to_string(m.row_offsets.back()) +
+                    " is not nnz = " + std::to_string(m.nnz()));
       }
-      std::int64_t const step =
-          std::max<std::int64_t>(1, m.rows * (std::int64_t(1) << 20) / std::max<std::int64_t>(1, m.nnz()));
+      std::int64_t const step = std::max<std::int64_t>(
+          1, m.rows * (std::int64_t(1) << 20) / std::max<std::int64_t>(1, m.nnz()));
       for (std::int64_t r = 0; r < m.rows; r += step) {
         tasks.push_back({i, r, std::min(m.rows, r + step)});
       }
@@ -609,7 +610,8 @@ inline void get_network_body(BinaryReader& rd, SparseNetwork<float>& net, std::s
     }
     std::uint64_t const bias_at = rd.offset();
     rd.get_vector(layer.bias, "bias");
-    if (layer.bias.size() != 1 && layer.bias.size() != static_cast<std::size_t>(layer.weights.cols)) {
+    if (layer.bias.size() != 1 &&
+        layer.bias.size() != static_cast<std::size_t>(layer.weights.cols)) {
       rd.fail_at(bias_at,
                  name + ": bias has " + std::to_string(layer.bias.size()) +
                      " entries, expected 1 or " + std::to_string(layer.weights.cols));
@@ -629,10 +631,10 @@ inline void check_dims(BinaryReader& rd, std::uint64_t d0, std::uint64_t d1, std
 }
 
 inline void check_dense_layer(DenseLayer<float> const& l, std::string const& what) {
-  SNICIT_EXPECTS(l.weights.rows >= 0 && l.weights.cols >= 0 &&
-                     l.weights.data.size() ==
-                         static_cast<std::size_t>(l.weights.rows * l.weights.cols),
-                 what + ": weights.data must have rows * cols entries");
+  SNICIT_EXPECTS(
+      l.weights.rows >= 0 && l.weights.cols >= 0 &&
+          l.weights.data.size() == static_cast<std::size_t>(l.weights.rows * l.weights.cols),
+      what + ": weights.data must have rows * cols entries");
   SNICIT_EXPECTS(l.bias.size() == static_cast<std::size_t>(l.weights.cols),
                  what + ": bias must have one entry per output");
 }
@@ -718,8 +720,8 @@ inline void save_classifier(std::filesystem::path const& file,
                             ClassifierNetwork<float> const& net) {
   detail::validate_classifier(net);
   auto const uniform = detail::uniform_flags(net.hidden);
-  std::uint64_t const inputs = static_cast<std::uint64_t>(
-      net.input ? net.input->weights.rows : net.hidden.input_size());
+  std::uint64_t const inputs =
+      static_cast<std::uint64_t>(net.input ? net.input->weights.rows : net.hidden.input_size());
   detail::write_binary(file,
                        BinaryKind::classifier,
                        static_cast<std::uint64_t>(net.hidden.num_layers()),
@@ -780,11 +782,11 @@ inline void save_classifier(std::filesystem::path const& file,
     rd.fail_at(bias_at, "output layer bias size does not match its outputs");
   }
   rd.finish();
-  detail::check_dims(rd,
-                     static_cast<std::uint64_t>(net.hidden.num_layers()),
-                     static_cast<std::uint64_t>(net.input ? net.input->weights.rows
-                                                          : net.hidden.input_size()),
-                     static_cast<std::uint64_t>(net.output.weights.cols));
+  detail::check_dims(
+      rd,
+      static_cast<std::uint64_t>(net.hidden.num_layers()),
+      static_cast<std::uint64_t>(net.input ? net.input->weights.rows : net.hidden.input_size()),
+      static_cast<std::uint64_t>(net.output.weights.cols));
   return net;
 }
 
@@ -828,9 +830,9 @@ inline void save_matrix(std::filesystem::path const& file, CsrMatrix<float> cons
  * @throws snicit::IoError if the file cannot be written (no partial file is left)
  */
 inline void save_matrix(std::filesystem::path const& file, DenseMatrix<float> const& m) {
-  SNICIT_EXPECTS(m.rows >= 0 && m.cols >= 0 &&
-                     m.data.size() == static_cast<std::size_t>(m.rows * m.cols),
-                 "save_matrix: data must have rows * cols entries");
+  SNICIT_EXPECTS(
+      m.rows >= 0 && m.cols >= 0 && m.data.size() == static_cast<std::size_t>(m.rows * m.cols),
+      "save_matrix: data must have rows * cols entries");
   detail::write_binary(file,
                        BinaryKind::dense,
                        static_cast<std::uint64_t>(m.rows),
@@ -849,8 +851,7 @@ inline void save_matrix(std::filesystem::path const& file, DenseMatrix<float> co
   DenseMatrix<float> m;
   rd.get_dense(m, "matrix");
   rd.finish();
-  detail::check_dims(
-      rd, static_cast<std::uint64_t>(m.rows), static_cast<std::uint64_t>(m.cols), 0);
+  detail::check_dims(rd, static_cast<std::uint64_t>(m.rows), static_cast<std::uint64_t>(m.cols), 0);
   return m;
 }
 

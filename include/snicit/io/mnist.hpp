@@ -63,8 +63,9 @@ namespace detail {
   }
   std::uint32_t const got = load_be32(buf.begin());
   if (got != magic) {
-    std::string what = "byte 0: bad idx magic " + hex32(got) + ", expected " + hex32(magic) +
-                       (magic == 0x803 ? " (idx3 unsigned-byte images)" : " (idx1 unsigned-byte labels)");
+    std::string what =
+        "byte 0: bad idx magic " + hex32(got) + ", expected " + hex32(magic) +
+        (magic == 0x803 ? " (idx3 unsigned-byte images)" : " (idx1 unsigned-byte labels)");
     if (got == 0x801 || got == 0x803) {
       what += got == 0x801 ? "; this is a label file" : "; this is an image file";
     }
@@ -110,8 +111,10 @@ namespace detail {
   std::uint64_t payload = 0;
   auto const buf = detail::read_idx(file, 0x00000803u, 3, dim, payload);
   if (dim[1] == 0 || dim[2] == 0) {
-    detail::fail(file, 0, "byte 8: image size " + std::to_string(dim[1]) + "x" +
-                              std::to_string(dim[2]) + " is empty");
+    detail::fail(file,
+                 0,
+                 "byte 8: image size " + std::to_string(dim[1]) + "x" + std::to_string(dim[2]) +
+                     " is empty");
   }
   MnistImages m;
   m.count = static_cast<std::int64_t>(dim[0]);
@@ -127,7 +130,8 @@ namespace detail {
  * @throws snicit::IoError (with the byte offset) on a missing/empty file, a wrong magic, a
  *         truncated header or payload, or trailing bytes
  */
-[[nodiscard]] inline std::vector<std::uint8_t> read_mnist_labels(std::filesystem::path const& file) {
+[[nodiscard]] inline std::vector<std::uint8_t> read_mnist_labels(
+    std::filesystem::path const& file) {
   std::uint64_t dim[3] = {0, 0, 0};
   std::uint64_t payload = 0;
   auto const buf = detail::read_idx(file, 0x00000801u, 1, dim, payload);
@@ -140,9 +144,9 @@ namespace detail {
  * (count x rows*cols), pixels row-major within the image (the beyond networks' input order).
  */
 [[nodiscard]] inline DenseMatrix<float> mnist_to_dense(MnistImages const& images) {
-  SNICIT_EXPECTS(images.pixels.size() == static_cast<std::size_t>(images.count * images.rows *
-                                                                  images.cols),
-                 "mnist_to_dense: pixels.size() must be count * rows * cols");
+  SNICIT_EXPECTS(
+      images.pixels.size() == static_cast<std::size_t>(images.count * images.rows * images.cols),
+      "mnist_to_dense: pixels.size() must be count * rows * cols");
   DenseMatrix<float> d(images.count, images.rows * images.cols);
   for (std::size_t i = 0; i < images.pixels.size(); ++i) {
     d.data[i] = static_cast<float>(images.pixels[i]) / 255.0f;

@@ -67,7 +67,11 @@ namespace io {
 [[nodiscard]] inline std::filesystem::path sdgc_layer_path(std::filesystem::path const& dir,
                                                            std::int64_t neurons,
                                                            std::int64_t k) {
-  auto const name = "n" + std::to_string(neurons) + "-l" + std::to_string(k) + ".tsv";
+  std::string name = "n";  // appends, not "n" + ...: GCC 12 -Wrestrict false positive
+  name += std::to_string(neurons);
+  name += "-l";
+  name += std::to_string(k);
+  name += ".tsv";
   auto plain = dir / name;
   std::error_code ec;
   if (!std::filesystem::exists(plain, ec)) {
@@ -127,7 +131,8 @@ namespace io {
   net.layers.resize(static_cast<std::size_t>(layers));
   float const bias = sdgc_bias(neurons);
   // Many files: one file per thread (no per-file fork/join); few: all threads per file.
-  bool const across = layers >= t && total_bytes / std::uintmax_t(layers) < (std::uintmax_t(256) << 20);
+  bool const across =
+      layers >= t && total_bytes / std::uintmax_t(layers) < (std::uintmax_t(256) << 20);
   detail::run_tasks(layers, across ? t : 1, [&](std::int64_t i) {
     auto& layer = net.layers[static_cast<std::size_t>(i)];
     layer.weights =
@@ -197,9 +202,9 @@ struct CategoryChunk : ChunkStatus {
             break;
           }
           if (v < 1) {
-            ch.set_error(line,
-                         "category index " + std::to_string(v) +
-                             " out of range (indices are 1-based)");
+            ch.set_error(
+                line,
+                "category index " + std::to_string(v) + " out of range (indices are 1-based)");
             break;
           }
           ch.ids.push_back(v - 1);

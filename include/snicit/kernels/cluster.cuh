@@ -15,7 +15,6 @@
 #include <snicit/types.hpp>
 
 #include <cuda/stream_ref>
-
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -60,14 +59,14 @@ void sample_rows(DenseView<Value const> y,
   constexpr int threads = 256;
   detail::sample_rows_kernel<threads, Value>
       <<<static_cast<unsigned>(samples), threads, 0, stream.get()>>>(y,
-                                                                    live_rows,
-                                                                    d_num_live,
-                                                                    samples,
-                                                                    sampling == Sampling::strided,
-                                                                    segments,
-                                                                    f,
-                                                                    sample_pos,
-                                                                    d_num_samples);
+                                                                     live_rows,
+                                                                     d_num_live,
+                                                                     samples,
+                                                                     sampling == Sampling::strided,
+                                                                     segments,
+                                                                     f,
+                                                                     sample_pos,
+                                                                     d_num_samples);
   SNICIT_CHECK_LAUNCH();
 }
 
@@ -98,8 +97,15 @@ void prune_samples(DenseView<Value const> f,
                    cuda::stream_ref stream) {
   SNICIT_EXPECTS(eps >= 0 && eta >= 0, "prune_samples: eps and eta must be non-negative");
   double const limit = eps * static_cast<double>(f.cols);
-  detail::prune_samples_kernel<BlockThreads, Value><<<1, BlockThreads, 0, stream.get()>>>(
-      f, d_num_samples, static_cast<Value>(eta), limit, keep_scratch, sample_pos, centroids, d_num_centroids);
+  detail::prune_samples_kernel<BlockThreads, Value>
+      <<<1, BlockThreads, 0, stream.get()>>>(f,
+                                             d_num_samples,
+                                             static_cast<Value>(eta),
+                                             limit,
+                                             keep_scratch,
+                                             sample_pos,
+                                             centroids,
+                                             d_num_centroids);
   SNICIT_CHECK_LAUNCH();
 }
 

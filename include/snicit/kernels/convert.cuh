@@ -14,7 +14,6 @@
 #include <snicit/types.hpp>
 
 #include <cuda/stream_ref>
-
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -64,15 +63,15 @@ void convert_to_residues(DenseView<Value const> y,
   }
   detail::convert_kernel<BlockThreads, Value>
       <<<static_cast<unsigned>(bound), BlockThreads, 0, stream.get()>>>(y,
-                                                                       live_rows,
-                                                                       d_num_live,
-                                                                       bound,
-                                                                       centroids,
-                                                                       d_num_centroids,
-                                                                       static_cast<Value>(tau),
-                                                                       yhat,
-                                                                       centroid_of,
-                                                                       nonempty);
+                                                                        live_rows,
+                                                                        d_num_live,
+                                                                        bound,
+                                                                        centroids,
+                                                                        d_num_centroids,
+                                                                        static_cast<Value>(tau),
+                                                                        yhat,
+                                                                        centroid_of,
+                                                                        nonempty);
   SNICIT_CHECK_LAUNCH();
 }
 

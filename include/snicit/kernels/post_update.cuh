@@ -15,7 +15,6 @@
 #include <snicit/types.hpp>
 
 #include <cuda/stream_ref>
-
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -66,16 +65,16 @@ void post_update(DenseView<Value const> s,
   }
   detail::post_update_kernel<BlockThreads, Value, Act>
       <<<static_cast<unsigned>(bound), BlockThreads, 0, stream.get()>>>(s,
-                                                                       yhat,
-                                                                       bias,
-                                                                       list,
-                                                                       d_list_count,
-                                                                       bound,
-                                                                       centroid_of,
-                                                                       static_cast<Value>(tau),
-                                                                       act,
-                                                                       nonempty,
-                                                                       d_stats_count);
+                                                                        yhat,
+                                                                        bias,
+                                                                        list,
+                                                                        d_list_count,
+                                                                        bound,
+                                                                        centroid_of,
+                                                                        static_cast<Value>(tau),
+                                                                        act,
+                                                                        nonempty,
+                                                                        d_stats_count);
   SNICIT_CHECK_LAUNCH();
 }
 

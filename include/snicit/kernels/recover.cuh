@@ -13,7 +13,6 @@
 #include <snicit/types.hpp>
 
 #include <cuda/stream_ref>
-
 #include <cuda_runtime.h>
 
 #include <cstdint>

@@ -16,9 +16,8 @@
 
 #include <cub/device/device_select.cuh>
 #include <cuda/stream_ref>
-#include <thrust/iterator/counting_iterator.h>
-
 #include <cuda_runtime.h>
+#include <thrust/iterator/counting_iterator.h>
 
 #include <cstddef>
 #include <cstdint>

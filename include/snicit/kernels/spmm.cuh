@@ -22,7 +22,6 @@
 #include <snicit/types.hpp>
 
 #include <cuda/stream_ref>
-
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -47,9 +46,8 @@ struct SpmmBackend<spmm::RowGather<BlockThreads, RowsPerBlock>> {
     }
     auto const grid =
         static_cast<unsigned>((args.num_rows_bound + RowsPerBlock - 1) / RowsPerBlock);
-    std::size_t const staged =
-        static_cast<std::size_t>(RowsPerBlock) * static_cast<std::size_t>(args.in.cols) *
-        sizeof(Value);
+    std::size_t const staged = static_cast<std::size_t>(RowsPerBlock) *
+                               static_cast<std::size_t>(args.in.cols) * sizeof(Value);
     if (staged <= policy::max_shared_bytes) {
       detail::row_gather_kernel<BlockThreads, RowsPerBlock, true, Value, Act>
           <<<grid, BlockThreads, staged, stream.get()>>>(args, act);
@@ -65,8 +63,8 @@ struct SpmmBackend<spmm::RowGather<BlockThreads, RowsPerBlock>> {
 template <class Policy, class = void>
 inline constexpr bool has_spmm_backend_v = false;
 template <class Policy>
-inline constexpr bool has_spmm_backend_v<Policy, std::void_t<decltype(sizeof(SpmmBackend<Policy>))>> =
-    true;
+inline constexpr bool
+    has_spmm_backend_v<Policy, std::void_t<decltype(sizeof(SpmmBackend<Policy>))>> = true;
 
 /**
  * @brief One sparse layer over a list of batch rows:
@@ -82,7 +80,7 @@ inline constexpr bool has_spmm_backend_v<Policy, std::void_t<decltype(sizeof(Spm
  * @note queues work only; no allocation, no synchronisation (except with SNICIT_DEBUG_SYNC).
  */
 template <class Policy, class Value, class Act>
-  requires SpmmPolicy<Policy>
+requires SpmmPolicy<Policy>
 void spmm(SpmmArgs<Value> const& args, Act const& act, cuda::stream_ref stream) {
   static_assert(has_spmm_backend_v<Policy>,
                 "snicit::kernels::spmm: no SpmmBackend<Policy> specialisation for this policy");

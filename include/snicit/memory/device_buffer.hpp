@@ -12,7 +12,6 @@
 #include <snicit/memory/allocator.hpp>
 
 #include <cuda/stream_ref>
-
 #include <cuda_runtime_api.h>
 
 #include <cstddef>

@@ -48,7 +48,7 @@ struct Relu {
 /// True when `A` is a trivially copyable functor mapping Value to Value.
 template <class A, class Value>
 inline constexpr bool is_activation_v =
-    std::is_trivially_copyable_v<A> && std::is_invocable_r_v<Value, A const&, Value>;
+    std::is_trivially_copyable_v<A>&& std::is_invocable_r_v<Value, A const&, Value>;
 
 /// The activation requirements as a concept.
 template <class A, class Value>

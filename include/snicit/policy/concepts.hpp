@@ -36,27 +36,23 @@ struct has_spmm_members<P,
 template <class P, class = void>
 struct has_cluster_members : std::false_type {};
 template <class P>
-struct has_cluster_members<P,
-                           std::void_t<typename P::policy_category,
-                                       decltype(P::converts),
-                                       decltype(P::block_threads)>>
-    : std::bool_constant<
-          std::is_same_v<typename P::policy_category, cluster::cluster_policy_tag> &&
-          std::is_convertible_v<decltype(P::converts), bool> &&
-          std::is_convertible_v<decltype(P::block_threads), int>> {};
+struct has_cluster_members<
+    P,
+    std::void_t<typename P::policy_category, decltype(P::converts), decltype(P::block_threads)>>
+    : std::bool_constant<std::is_same_v<typename P::policy_category, cluster::cluster_policy_tag> &&
+                         std::is_convertible_v<decltype(P::converts), bool> &&
+                         std::is_convertible_v<decltype(P::block_threads), int>> {};
 }  // namespace detail
 
 /// True when `P` is a spMM policy (tag, weight_layout, block_threads; trivially copyable).
 template <class P>
-inline constexpr bool is_spmm_policy_v =
-    std::is_trivially_copyable_v<P> && std::is_default_constructible_v<P> &&
-    detail::has_spmm_members<P>::value;
+inline constexpr bool is_spmm_policy_v = std::is_trivially_copyable_v<P>&&
+    std::is_default_constructible_v<P>&& detail::has_spmm_members<P>::value;
 
 /// True when `P` is a cluster policy (tag, converts, block_threads; trivially copyable).
 template <class P>
-inline constexpr bool is_cluster_policy_v =
-    std::is_trivially_copyable_v<P> && std::is_default_constructible_v<P> &&
-    detail::has_cluster_members<P>::value;
+inline constexpr bool is_cluster_policy_v = std::is_trivially_copyable_v<P>&&
+    std::is_default_constructible_v<P>&& detail::has_cluster_members<P>::value;
 
 /// The spMM policy requirements as a concept.
 template <class P>

@@ -52,8 +52,8 @@ struct LayerReport {
   /// pre: rows with a non-zero entry; conversion/post: size of the non-empty row list used;
   /// recovery: rows with a non-zero entry after recovery
   std::int64_t nonempty_rows = 0;
-  double ms = 0.0;          ///< wall time of this layer or phase on the host
-  std::int64_t round = 0;   ///< 0-based round (batch) of infer_snicit; always 0 for infer_exact
+  double ms = 0.0;         ///< wall time of this layer or phase on the host
+  std::int64_t round = 0;  ///< 0-based round (batch) of infer_snicit; always 0 for infer_exact
 };
 
 /// Progress callback, called on the calling thread after each layer or phase (may be empty).
@@ -201,8 +201,8 @@ DenseMatrix<float> forward_rows(SparseLayer<float> const& layer,
   for (std::int64_t j = 0; j < w.cols; ++j) {
     bias[static_cast<std::size_t>(j)] = layer.bias_at(j);
   }
-  std::int64_t const work = w.rows > 0 ? w.nnz() / w.rows * std::max<std::int64_t>(in.cols() / 4, 1)
-                                       : 1;
+  std::int64_t const work =
+      w.rows > 0 ? w.nnz() / w.rows * std::max<std::int64_t>(in.cols() / 4, 1) : 1;
   for_rows(n, threads, work + w.cols, [&](std::int64_t p) {
     float* acc = out.data.data() + p * w.cols;
     accumulate_product(in, rows[static_cast<std::size_t>(p)], w, acc);
@@ -284,8 +284,8 @@ inline void check_network_and_input(SparseNetwork<float> const& net, std::int64_
   SNICIT_EXPECTS(net.num_layers() >= 1, "the network has no layers");
   net.validate();
   SNICIT_EXPECTS(input_cols == net.input_size(),
-                 "the input has " + std::to_string(input_cols) + " columns but the network expects " +
-                     std::to_string(net.input_size()));
+                 "the input has " + std::to_string(input_cols) +
+                     " columns but the network expects " + std::to_string(net.input_size()));
 }
 
 /**
@@ -350,13 +350,8 @@ RowBlock run_exact_layers(SparseNetwork<float> const& net,
     counters.alive.push_back(alive);
     counters.nnz.push_back(total);
     if (opts.observer) {
-      opts.observer(LayerReport{l,
-                                "pre",
-                                static_cast<std::int64_t>(block.ids.size()),
-                                0,
-                                alive,
-                                ms_since(t0),
-                                round});
+      opts.observer(LayerReport{
+          l, "pre", static_cast<std::int64_t>(block.ids.size()), 0, alive, ms_since(t0), round});
     }
   }
   return block;

@@ -131,8 +131,8 @@ struct SnicitResult : InferenceResult {
       auto const other = features.row(j);
       std::int64_t differ = 0;
       for (std::int64_t c = 0; c < dim; ++c) {
-        differ += std::fabs(other[static_cast<std::size_t>(c)] - base[static_cast<std::size_t>(c)]) >
-                          eta_f
+        differ += std::fabs(other[static_cast<std::size_t>(c)] -
+                            base[static_cast<std::size_t>(c)]) > eta_f
                       ? 1
                       : 0;
       }
@@ -152,14 +152,17 @@ struct SnicitResult : InferenceResult {
  * that is not in `list` has an all-zero residue.
  */
 struct CompressedBatch {
-  std::int64_t rows = 0;                  ///< A: rows represented
-  std::int64_t width = 0;                 ///< current activation width N
-  std::vector<std::int64_t> centroids;    ///< row positions of the k centroids (list order)
-  std::vector<std::int64_t> assignment;   ///< per row: index into `centroids` (M(r)); own index for a centroid
+  std::int64_t rows = 0;                ///< A: rows represented
+  std::int64_t width = 0;               ///< current activation width N
+  std::vector<std::int64_t> centroids;  ///< row positions of the k centroids (list order)
+  std::vector<std::int64_t>
+      assignment;  ///< per row: index into `centroids` (M(r)); own index for a centroid
   std::vector<std::uint8_t> is_centroid;  ///< per row: 1 for a centroid
-  std::vector<std::int64_t> list;         ///< the non-empty list: ascending row positions (all centroids included)
-  std::vector<std::uint8_t> nonempty;     ///< per list entry: 1 while its residue has a non-zero (centroids: 1)
-  DenseMatrix<float> values;              ///< list.size() x width: centroid rows / residues
+  std::vector<std::int64_t>
+      list;  ///< the non-empty list: ascending row positions (all centroids included)
+  std::vector<std::uint8_t>
+      nonempty;               ///< per list entry: 1 while its residue has a non-zero (centroids: 1)
+  DenseMatrix<float> values;  ///< list.size() x width: centroid rows / residues
   std::vector<std::int64_t> centroid_slot;  ///< per centroid: its index in `list`
 
   /// Per row: its index in `list`, or -1.
@@ -259,7 +262,8 @@ struct CompressedBatch {
       std::memcpy(out, yr, sizeof(float) * static_cast<std::size_t>(N));
       return;
     }
-    auto const c = cb.centroids[static_cast<std::size_t>(cb.assignment[static_cast<std::size_t>(r)])];
+    auto const c =
+        cb.centroids[static_cast<std::size_t>(cb.assignment[static_cast<std::size_t>(r)])];
     float const* yc = y.data.data() + c * N;
     for (std::int64_t j = 0; j < N; ++j) {
       float const d = yr[j] - yc[j];
@@ -453,8 +457,10 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
     ExactCounters counters;
     RowBlock block = run_exact_layers(net, in, begin, end, t, droppable, opts, round, counters);
     for (std::int64_t l = 0; l < t; ++l) {
-      result.alive_per_layer[static_cast<std::size_t>(l)] += counters.alive[static_cast<std::size_t>(l)];
-      result.nnz_per_layer[static_cast<std::size_t>(l)] += counters.nnz[static_cast<std::size_t>(l)];
+      result.alive_per_layer[static_cast<std::size_t>(l)] +=
+          counters.alive[static_cast<std::size_t>(l)];
+      result.nnz_per_layer[static_cast<std::size_t>(l)] +=
+          counters.nnz[static_cast<std::size_t>(l)];
     }
     result.stats.alive_per_pre_layer.push_back(counters.alive);
     auto const A = static_cast<std::int64_t>(block.ids.size());
@@ -474,29 +480,24 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
       auto const src = block.values.row(samples[i]);
       std::copy(src.begin(), src.end(), picked.row(static_cast<std::int64_t>(i)).begin());
     }
-    auto const survivors = options.downsample > 0
-                               ? prune_samples(downsample(picked, options.downsample),
-                                               options.eps,
-                                               options.eta)
-                               : prune_samples(picked, options.eps, options.eta);
+    auto const survivors =
+        options.downsample > 0
+            ? prune_samples(downsample(picked, options.downsample), options.eps, options.eta)
+            : prune_samples(picked, options.eps, options.eta);
     std::vector<std::int64_t> centroids;
     centroids.reserve(survivors.size());
     for (auto const i : survivors) {
       centroids.push_back(samples[static_cast<std::size_t>(i)]);
     }
-    CompressedBatch cb = convert(block.values, std::move(centroids), options.tau_conv, opts.threads);
+    CompressedBatch cb =
+        convert(block.values, std::move(centroids), options.tau_conv, opts.threads);
     block.values = DenseMatrix<float>();  // no longer needed
     auto const k = static_cast<std::int64_t>(cb.centroids.size());
     result.stats.centroids.push_back(k);
     result.stats.nonempty_after_conversion.push_back(static_cast<std::int64_t>(cb.list.size()));
     if (opts.observer) {
-      opts.observer(LayerReport{0,
-                                "conversion",
-                                A,
-                                k,
-                                static_cast<std::int64_t>(cb.list.size()),
-                                ms_since(t0),
-                                round});
+      opts.observer(LayerReport{
+          0, "conversion", A, k, static_cast<std::int64_t>(cb.list.size()), ms_since(t0), round});
     }
 
     // Post-convergence: layers t+1..L on the compressed representation.
@@ -506,7 +507,8 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
       t0 = std::chrono::steady_clock::now();
       auto const used = static_cast<std::int64_t>(cb.list.size());
       post_sizes.push_back(used);
-      post_layer(cb, net.layers[static_cast<std::size_t>(l - 1)], cap, options.tau_post, opts.threads);
+      post_layer(
+          cb, net.layers[static_cast<std::size_t>(l - 1)], cap, options.tau_post, opts.threads);
       auto const [alive, nnz] = recovered_counts(cb);
       result.alive_per_layer[static_cast<std::size_t>(l - 1)] += alive;
       result.nnz_per_layer[static_cast<std::size_t>(l - 1)] += nnz;
@@ -535,20 +537,15 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
     }
     round_values.push_back(std::move(values));
     if (opts.observer) {
-      opts.observer(LayerReport{0,
-                                "recovery",
-                                A,
-                                k,
-                                live,
-                                ms_since(t0),
-                                round});
+      opts.observer(LayerReport{0, "recovery", A, k, live, ms_since(t0), round});
     }
   }
 
   result.activations = DenseMatrix<float>(static_cast<std::int64_t>(result.rows.size()), N_out);
   std::size_t at = 0;
   for (auto const& v : round_values) {
-    std::copy(v.begin(), v.end(), result.activations.data.begin() + static_cast<std::ptrdiff_t>(at));
+    std::copy(
+        v.begin(), v.end(), result.activations.data.begin() + static_cast<std::ptrdiff_t>(at));
     at += v.size();
   }
   return result;

@@ -27,16 +27,15 @@ namespace detail {
  * reference's order). Block 0 stores s' into *d_num_samples.
  */
 template <int BlockThreads, class Value>
-SNICIT_KERNEL void __launch_bounds__(BlockThreads)
-    sample_rows_kernel(DenseView<Value const> y,
-                       row_index const* live_rows,
-                       row_index const* d_num_live,
-                       std::int64_t samples,
-                       bool strided,
-                       std::int64_t segments,
-                       DenseView<Value> f,
-                       row_index* sample_pos,
-                       row_index* d_num_samples) {
+SNICIT_KERNEL void __launch_bounds__(BlockThreads) sample_rows_kernel(DenseView<Value const> y,
+                                                                      row_index const* live_rows,
+                                                                      row_index const* d_num_live,
+                                                                      std::int64_t samples,
+                                                                      bool strided,
+                                                                      std::int64_t segments,
+                                                                      DenseView<Value> f,
+                                                                      row_index* sample_pos,
+                                                                      row_index* d_num_samples) {
   std::int64_t const a = *d_num_live;
   std::int64_t const s = samples < a ? samples : a;
   std::int64_t const i = blockIdx.x;

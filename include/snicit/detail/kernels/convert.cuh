@@ -13,7 +13,6 @@
 #include <snicit/types.hpp>
 
 #include <cub/block/block_reduce.cuh>
-
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -32,17 +31,16 @@ namespace detail {
  * y and yhat must not overlap (centroid rows are read while other blocks write).
  */
 template <int BlockThreads, class Value>
-SNICIT_KERNEL void __launch_bounds__(BlockThreads)
-    convert_kernel(DenseView<Value const> y,
-                   row_index const* live_rows,
-                   row_index const* d_num_live,
-                   std::int64_t bound,
-                   row_index const* centroids,
-                   row_index const* d_num_centroids,
-                   Value tau,
-                   DenseView<Value> yhat,
-                   row_index* centroid_of,
-                   std::uint8_t* nonempty) {
+SNICIT_KERNEL void __launch_bounds__(BlockThreads) convert_kernel(DenseView<Value const> y,
+                                                                  row_index const* live_rows,
+                                                                  row_index const* d_num_live,
+                                                                  std::int64_t bound,
+                                                                  row_index const* centroids,
+                                                                  row_index const* d_num_centroids,
+                                                                  Value tau,
+                                                                  DenseView<Value> yhat,
+                                                                  row_index* centroid_of,
+                                                                  std::uint8_t* nonempty) {
   using BlockReduce = cub::BlockReduce<int, BlockThreads>;
   __shared__ typename BlockReduce::TempStorage reduce_storage;
   __shared__ int best_shared;

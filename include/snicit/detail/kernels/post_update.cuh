@@ -28,18 +28,17 @@ namespace detail {
  * overlap. Block 0 copies the list size into *d_stats_count (when not null).
  */
 template <int BlockThreads, class Value, class Act>
-SNICIT_KERNEL void __launch_bounds__(BlockThreads)
-    post_update_kernel(DenseView<Value const> s,
-                       DenseView<Value> yhat,
-                       Value const* bias,
-                       row_index const* list,
-                       row_index const* d_list_count,
-                       std::int64_t bound,
-                       row_index const* centroid_of,
-                       Value tau,
-                       Act const act,
-                       std::uint8_t* nonempty,
-                       row_index* d_stats_count) {
+SNICIT_KERNEL void __launch_bounds__(BlockThreads) post_update_kernel(DenseView<Value const> s,
+                                                                      DenseView<Value> yhat,
+                                                                      Value const* bias,
+                                                                      row_index const* list,
+                                                                      row_index const* d_list_count,
+                                                                      std::int64_t bound,
+                                                                      row_index const* centroid_of,
+                                                                      Value tau,
+                                                                      Act const act,
+                                                                      std::uint8_t* nonempty,
+                                                                      row_index* d_stats_count) {
   std::int64_t const i = blockIdx.x;
   int const tid = static_cast<int>(threadIdx.x);
   if (i == 0 && tid == 0 && d_stats_count != nullptr) {

@@ -35,12 +35,11 @@ SNICIT_KERNEL void iota_kernel(row_index* out, std::int64_t n, row_index* d_coun
  * its first y.cols columns, 0 otherwise and for i >= count.
  */
 template <int BlockThreads, class Value>
-SNICIT_KERNEL void __launch_bounds__(BlockThreads)
-    nonzero_rows_kernel(DenseView<Value const> y,
-                        row_index const* rows,
-                        row_index const* d_count,
-                        std::int64_t bound,
-                        std::uint8_t* flags) {
+SNICIT_KERNEL void __launch_bounds__(BlockThreads) nonzero_rows_kernel(DenseView<Value const> y,
+                                                                       row_index const* rows,
+                                                                       row_index const* d_count,
+                                                                       std::int64_t bound,
+                                                                       std::uint8_t* flags) {
   std::int64_t const i = blockIdx.x;
   if (i >= row_count(d_count, bound)) {
     if (threadIdx.x == 0) {
@@ -85,12 +84,11 @@ SNICIT_KERNEL void __launch_bounds__(BlockThreads)
 
 /// One block per list entry i < count: out.row(i) = in.row(rows[i]) (first in.cols entries).
 template <int BlockThreads, class Value>
-SNICIT_KERNEL void __launch_bounds__(BlockThreads)
-    gather_rows_kernel(DenseView<Value const> in,
-                       row_index const* rows,
-                       row_index const* d_count,
-                       std::int64_t bound,
-                       DenseView<Value> out) {
+SNICIT_KERNEL void __launch_bounds__(BlockThreads) gather_rows_kernel(DenseView<Value const> in,
+                                                                      row_index const* rows,
+                                                                      row_index const* d_count,
+                                                                      std::int64_t bound,
+                                                                      DenseView<Value> out) {
   std::int64_t const i = blockIdx.x;
   if (i >= row_count(d_count, bound)) {
     return;
@@ -109,12 +107,11 @@ SNICIT_KERNEL void __launch_bounds__(BlockThreads)
  * Centroid rows (centroid_of < 0) are only read, so blocks never race.
  */
 template <int BlockThreads, class Value>
-SNICIT_KERNEL void __launch_bounds__(BlockThreads)
-    recover_kernel(DenseView<Value> yhat,
-                   row_index const* centroid_of,
-                   std::uint8_t const* nonempty,
-                   row_index const* d_count,
-                   std::int64_t bound) {
+SNICIT_KERNEL void __launch_bounds__(BlockThreads) recover_kernel(DenseView<Value> yhat,
+                                                                  row_index const* centroid_of,
+                                                                  std::uint8_t const* nonempty,
+                                                                  row_index const* d_count,
+                                                                  std::int64_t bound) {
   std::int64_t const r = blockIdx.x;
   if (r >= row_count(d_count, bound)) {
     return;

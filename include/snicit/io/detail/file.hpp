@@ -11,12 +11,12 @@
 #include <snicit/detail/parallel.hpp>
 #include <snicit/error.hpp>
 
+#include <climits>
 #include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -48,8 +48,7 @@ namespace io::detail {
 class CFile {
  public:
   CFile() = default;
-  CFile(std::filesystem::path const& path, char const* mode)
-      : f_(std::fopen(path.c_str(), mode)) {}
+  CFile(std::filesystem::path const& path, char const* mode) : f_(std::fopen(path.c_str(), mode)) {}
   CFile(CFile const&) = delete;
   CFile& operator=(CFile const&) = delete;
   CFile(CFile&& other) noexcept : f_(std::exchange(other.f_, nullptr)) {}
@@ -149,7 +148,8 @@ struct Buffer {
  */
 class ByteSource {
  public:
-  explicit ByteSource(std::filesystem::path path) : path_(std::move(path)), file_(open_input(path_)) {
+  explicit ByteSource(std::filesystem::path path)
+      : path_(std::move(path)), file_(open_input(path_)) {
     unsigned char magic[2] = {0, 0};
     std::size_t const got = read_some(file_.get(), path_, magic, 2);
     if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
@@ -538,8 +538,7 @@ void run_tasks(std::int64_t n, int threads, Fn&& fn) {
   std::vector<std::size_t> len(static_cast<std::size_t>(t));
   snicit::detail::parallel_chunks(
       static_cast<std::int64_t>(n), t, t, [&](int c, std::int64_t b, std::int64_t e) {
-        part[static_cast<std::size_t>(c)] =
-            crc32_z(0, bytes + b, static_cast<std::size_t>(e - b));
+        part[static_cast<std::size_t>(c)] = crc32_z(0, bytes + b, static_cast<std::size_t>(e - b));
         len[static_cast<std::size_t>(c)] = static_cast<std::size_t>(e - b);
       });
   uLong acc = crc;

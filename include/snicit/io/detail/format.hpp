@@ -73,10 +73,7 @@ inline char* put_shortest(char* p, float v) noexcept {
  * when complete.
  */
 template <class Format>
-void write_text(std::filesystem::path const& path,
-                std::int64_t chunks,
-                int threads,
-                Format&& fmt) {
+void write_text(std::filesystem::path const& path, std::int64_t chunks, int threads, Format&& fmt) {
   bool const gz = has_gz_suffix(path);
   int const t = std::max(1, snicit::detail::resolve_threads(threads));
   AtomicOutput out(path);
@@ -107,8 +104,7 @@ void write_text(std::filesystem::path const& path,
  * entries each; offsets has n+1 cumulative entry counts. Returns the group boundaries.
  */
 [[nodiscard]] inline std::vector<std::int64_t> split_by_entries(
-    std::vector<std::int64_t> const& offsets,
-    std::int64_t target) {
+    std::vector<std::int64_t> const& offsets, std::int64_t target) {
   std::vector<std::int64_t> cuts{0};
   auto const n = static_cast<std::int64_t>(offsets.size()) - 1;
   std::int64_t start = 0;

@@ -41,9 +41,9 @@ inline constexpr std::size_t text_block_bytes = std::size_t(64) << 20;
 
 /// What every parsed chunk records besides its data.
 struct ChunkStatus {
-  std::uint64_t lines = 0;            ///< lines started in this chunk
-  std::uint64_t error_line = 0;       ///< 1-based line within the chunk of the first error; 0 = none
-  std::string error;                  ///< reason of that error
+  std::uint64_t lines = 0;       ///< lines started in this chunk
+  std::uint64_t error_line = 0;  ///< 1-based line within the chunk of the first error; 0 = none
+  std::string error;             ///< reason of that error
   std::vector<std::uint64_t> blanks;  ///< for each skipped blank line: entries parsed before it
 
   void set_error(std::uint64_t line, std::string reason) {
@@ -185,11 +185,8 @@ inline void skip_spaces(char const*& p, char const* e) noexcept {
  * Parses an integer field at p (after optional spaces) and requires whitespace or end of line
  * after it. On failure returns false with `why` set. `name` names the field in messages.
  */
-[[nodiscard]] inline bool parse_int_field(char const*& p,
-                                          char const* e,
-                                          std::int64_t& v,
-                                          char const* name,
-                                          std::string& why) {
+[[nodiscard]] inline bool parse_int_field(
+    char const*& p, char const* e, std::int64_t& v, char const* name, std::string& why) {
   skip_spaces(p, e);
   if (at_line_end(p, e)) {
     why = std::string("missing ") + name;
@@ -223,11 +220,8 @@ inline void skip_spaces(char const*& p, char const* e) noexcept {
 }
 
 /// Parses a finite float field at p (after optional spaces), like parse_int_field.
-[[nodiscard]] inline bool parse_float_field(char const*& p,
-                                            char const* e,
-                                            float& v,
-                                            char const* name,
-                                            std::string& why) {
+[[nodiscard]] inline bool parse_float_field(
+    char const*& p, char const* e, float& v, char const* name, std::string& why) {
   skip_spaces(p, e);
   if (at_line_end(p, e)) {
     why = std::string("missing ") + name;
@@ -313,6 +307,42 @@ struct TripletChunk : ChunkStatus {
   return one_based ? "1.." + std::to_string(limit) : "0.." + std::to_string(limit - 1);
 }
 
+/**
+ * parse_float_field with a one-entry cache: SDGC files repeat one spelling ("6.250000e-02",
+ * "1") on every line, and comparing a few bytes is cheaper than converting them again.
+ */
+class CachedFloatField {
+ public:
+  bool parse(char const*& p, char const* e, float& v, char const* name, std::string& why) {
+    skip_spaces(p, e);
+    char const* q = p;
+    while (q < e && !is_space(*q) && *q != '\n' && *q != '\r') {
+      ++q;
+    }
+    auto const len = static_cast<std::size_t>(q - p);
+    if (len == len_ && len > 0 && std::memcmp(p, text_, len) == 0) {
+      v = value_;
+      p = q;
+      return true;
+    }
+    char const* start = p;
+    if (!parse_float_field(p, e, v, name, why)) {
+      return false;
+    }
+    if (len <= sizeof(text_) && p == q) {
+      std::memcpy(text_, start, len);
+      len_ = len;
+      value_ = v;
+    }
+    return true;
+  }
+
+ private:
+  char text_[24] = {};
+  std::size_t len_ = 0;
+  float value_ = 0;
+};
+
 /// Parses the lines [p, e) as triplets into `ch`; stops at the first error.
 inline void parse_triplets(char const* p, char const* e, TripletChunk& ch, TripletSpec const& s) {
   std::size_t const expect = count_newlines(p, e) + 1;
@@ -327,6 +357,7 @@ inline void parse_triplets(char const* p, char const* e, TripletChunk& ch, Tripl
   std::uint64_t line = 0;
   std::string why;
   std::int64_t max_row = -1;
+  CachedFloatField value_field;
   while (p < e) {
     ++line;
     if (skip_blank_line(p, e)) {
@@ -338,7 +369,7 @@ inline void parse_triplets(char const* p, char const* e, TripletChunk& ch, Tripl
     float v = 0;
     if (!parse_int_field(p, e, r, row_field.c_str(), why) ||
         !parse_int_field(p, e, c, col_field.c_str(), why) ||
-        !parse_float_field(p, e, v, "value", why) || !finish_line(p, e, why)) {
+        !value_field.parse(p, e, v, "value", why) || !finish_line(p, e, why)) {
       if (why.rfind("missing", 0) == 0) {
         why += " (expected 3 fields: " + row_field + ", " + col_field + ", value)";
       }
@@ -400,15 +431,14 @@ template <class Chunk>
     chunk_begin[c + 1] = chunk_begin[c] + chunks[c].rows.size();
   }
   std::size_t const nnz = chunk_begin.back();
-  int const t = nnz < (std::size_t(1) << 16)
-                    ? 1
-                    : std::max(1, snicit::detail::resolve_threads(threads));
+  int const t =
+      nnz < (std::size_t(1) << 16) ? 1 : std::max(1, snicit::detail::resolve_threads(threads));
   auto const rows_z = static_cast<std::size_t>(rows);
 
   // Calls fn(chunk, i) for the global entries [b, e) in file order.
   auto for_entries = [&](std::size_t b, std::size_t e, auto&& fn) {
-    auto c = static_cast<std::size_t>(
-        std::upper_bound(chunk_begin.begin(), chunk_begin.end(), b) - chunk_begin.begin() - 1);
+    auto c = static_cast<std::size_t>(std::upper_bound(chunk_begin.begin(), chunk_begin.end(), b) -
+                                      chunk_begin.begin() - 1);
     for (; b < e && c < chunks.size(); ++c) {
       std::size_t const lo = b - chunk_begin[c];
       std::size_t const hi = std::min(e, chunk_begin[c + 1]) - chunk_begin[c];
@@ -521,11 +551,12 @@ template <class Chunk>
 }
 
 /// Reads a triplet file into CSR; rows = spec.row_limit, or (largest row index + 1) if -1.
-[[nodiscard]] inline CsrMatrix<float> read_triplet_file(std::filesystem::path const& path,
-                                                        TripletSpec const& spec,
-                                                        std::int64_t cols,
-                                                        int threads,
-                                                        std::size_t block_bytes = text_block_bytes) {
+[[nodiscard]] inline CsrMatrix<float> read_triplet_file(
+    std::filesystem::path const& path,
+    TripletSpec const& spec,
+    std::int64_t cols,
+    int threads,
+    std::size_t block_bytes = text_block_bytes) {
   auto text = parse_text<TripletChunk>(
       path,
       threads,
