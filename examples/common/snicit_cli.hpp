@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "gpu_runner.hpp"
 #include "program.hpp"
 
 #include <cstdio>
@@ -29,6 +30,8 @@ struct CommonCli {
   std::string json;
   bool progress = false;
   bool no_verify = false;
+  int warmup = 1;
+  int reps = 3;
 
   // SNICIT knobs as given on the command line (applied over the workload defaults)
   std::int64_t threshold = 0;
@@ -62,6 +65,8 @@ struct CommonCli {
     app.add_option("--json", json, "write a JSON report to FILE (- = stdout)");
     app.add_flag("--progress", progress, "print one line per layer/phase to stderr");
     app.add_flag("--no-verify", no_verify, "skip the check against the CPU reference");
+    app.add_option("--warmup", warmup, "GPU: untimed runs before timing")->check(CLI::NonNegativeNumber);
+    app.add_option("--reps", reps, "GPU: timed runs (the median is reported)")->check(CLI::PositiveNumber);
 
     auto* g = app.add_option_group("SNICIT", "SNICIT parameters (defaults depend on the workload)");
     o_threshold = g->add_option("--threshold,-t", threshold, "threshold layer t (0 <= t < L)");
@@ -94,25 +99,34 @@ struct CommonCli {
     return o;
   }
 
-  /// Resolves --device; prints the one-line notice when the CPU reference stands in.
+  /// Resolves --device: auto = gpu when a CUDA device is usable, else the CPU reference with a
+  /// one-line notice; gpu without a device is a usage error (exit 2).
   [[nodiscard]] Device resolve_device(char const* program) const {
-    std::string why;
-    bool const have_gpu = cuda_device_available(why);
-    if (device == Device::gpu) {
-      if (!have_gpu) {
-        throw LogicError("--device gpu: " + why);
-      }
-      throw LogicError(
-          "--device gpu: the GPU engine is not part of this build yet; use --device cpu");
-    }
-    if (device == Device::automatic) {
-      std::fprintf(stderr,
-                   "%s: %s; running on the CPU reference\n",
-                   program,
-                   have_gpu ? "the GPU engine is not part of this build yet" : why.c_str());
+    if (device == Device::cpu) {
       return Device::cpu;
     }
+    std::string why;
+    bool const have_gpu = cuda_device_available(why);
+    if (have_gpu) {
+      return Device::gpu;
+    }
+    if (device == Device::gpu) {
+      throw LogicError("--device gpu: " + why);
+    }
+    std::fprintf(stderr, "%s: %s; running on the CPU reference\n", program, why.c_str());
     return Device::cpu;
+  }
+
+  /// The GPU runner's options from the command line.
+  [[nodiscard]] GpuRunOptions gpu_options(SnicitOptions const& o, char const* program) const {
+    GpuRunOptions g;
+    g.exact = mode == Mode::exact;
+    g.snicit = o;
+    g.progress = progress;
+    g.warmup = warmup;
+    g.reps = reps;
+    g.program = program;
+    return g;
   }
 
   [[nodiscard]] reference::ExactOptions exact_options(char const* program) const {

@@ -45,11 +45,13 @@ struct SnicitOptions {
     o.threshold_layer = layers >= 16 ? 8 : ((layers / 2) / 2) * 2;
     return o;
   }
-  /// Defaults for SDGC networks: t = 30 (or L/2 for short networks), s = 32, n = 16, no
-  /// tolerances (exact residues), list rebuilt every 200 layers.
+  /// Defaults for SDGC networks: t = 30 (or 2L/3 for networks of at most 45 layers), s = 32,
+  /// n = 16, no tolerances (exact residues), list rebuilt every 200 layers. Rows of SDGC networks
+  /// converge within ~20-30 layers; converting earlier still gives the same categories except at
+  /// exact float ties (docs/reference.md).
   [[nodiscard]] static SnicitOptions sdgc_defaults(std::int64_t layers) {
     SnicitOptions o;
-    o.threshold_layer = layers > 60 ? 30 : layers / 2;
+    o.threshold_layer = layers > 45 ? 30 : (2 * layers) / 3;
     o.samples = 32;
     o.downsample = 16;
     o.tau_conv = 0.0;

@@ -12,6 +12,8 @@
 SNICIT_NAMESPACE_BEGIN
 namespace detail {
 
+__extension__ using uint128 = unsigned __int128;  // GCC/Clang/nvcc extension; silences -Wpedantic
+
 /// SplitMix64 step: also used to derive independent stream seeds from (seed, stream id).
 SNICIT_HOST_DEVICE constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
   std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
@@ -48,7 +50,7 @@ class Rng {
     std::uint64_t const threshold = (0 - bound) % bound;
     for (;;) {
       std::uint64_t const x = next();
-      unsigned __int128 const m = static_cast<unsigned __int128>(x) * bound;
+      uint128 const m = static_cast<uint128>(x) * bound;
       if (static_cast<std::uint64_t>(m) >= threshold) {
         return static_cast<std::uint64_t>(m >> 64);
       }

@@ -27,6 +27,10 @@
 
 #include <zlib.h>
 
+#if defined(__unix__)
+#include <unistd.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -224,10 +228,21 @@ void write_binary(std::filesystem::path const& path,
   return buf;
 }
 
+/// std::fill over all threads for large vectors.
+inline void fill_parallel(std::vector<float>& v, float value) {
+  auto const n = static_cast<std::int64_t>(v.size());
+  int const t = n < (std::int64_t(1) << 22) ? 1 : 0;
+  snicit::detail::parallel_chunks(
+      n, snicit::detail::resolve_threads(t), t, [&](int, std::int64_t b, std::int64_t e) {
+        std::fill(v.begin() + b, v.begin() + e, value);
+      });
+}
+
 /**
  * Sequential loader: validates sizes before allocating, reads arrays straight into their
- * vectors, and defers the CRC (parallel, combined in order) and the CSR checks (parallel) to
- * finish(). Every error names the byte offset.
+ * vectors (large ones with pread on all threads, checksummed piece by piece while in cache),
+ * and defers the CRC comparison and the CSR checks (parallel) to finish(). Every error names
+ * the byte offset.
  */
 class BinaryReader {
  public:
@@ -308,7 +323,7 @@ class BinaryReader {
                   std::to_string(sizeof(T)) + " bytes, " + std::to_string(left) +
                   " payload bytes are left");
     }
-    v.resize(static_cast<std::size_t>(n));
+    resize_large(v, static_cast<std::size_t>(n));
     read_bytes(v.data(), static_cast<std::size_t>(n * sizeof(T)), what);
     skip_pad(n * sizeof(T));
   }
@@ -343,7 +358,9 @@ class BinaryReader {
     p.cols_at = off_;
     get_array(m.col_indices, nnz, "column indices");
     if ((flags & csr_flag_uniform) != 0) {
-      m.values.assign(static_cast<std::size_t>(nnz), uniform_value);
+      m.values.clear();
+      resize_large(m.values, static_cast<std::size_t>(nnz));
+      fill_parallel(m.values, uniform_value);
     } else {
       get_array(m.values, nnz, "values");
     }
@@ -394,18 +411,16 @@ class BinaryReader {
   }
 
  private:
-  struct Segment {  // a run of file bytes: crc known (ptr null) or to compute from ptr
-    void const* ptr = nullptr;
-    std::uint64_t len = 0;
-    std::uint32_t crc = 0;
-  };
   struct Pending {  // a CSR to validate
     CsrMatrix<float>* m = nullptr;
     std::string what;
     std::uint64_t offsets_at = 0;
     std::uint64_t cols_at = 0;
   };
-  static constexpr std::uint64_t small_bytes = 1 << 16;
+  /// Arrays at least this large are read by all threads (pread) in pieces, each piece
+  /// checksummed while it is still in cache; smaller reads go through stdio.
+  static constexpr std::size_t parallel_bytes = std::size_t(8) << 20;
+  static constexpr std::size_t piece_bytes = std::size_t(2) << 20;
 
   void read_bytes(void* dst, std::size_t n, char const* what) {
     if (n > end_ - off_) {
@@ -413,21 +428,58 @@ class BinaryReader {
               std::string("truncated: ") + what + " needs " + std::to_string(n) + " bytes, " +
                   std::to_string(end_ - off_) + " are left");
     }
+#if defined(__unix__)
+    if (n >= parallel_bytes) {
+      read_parallel(static_cast<unsigned char*>(dst), n, what);
+      return;
+    }
+#endif
     if (read_some(file_.get(), path_, dst, n) != n) {
       fail_at(off_, std::string("unexpected end of file in ") + what);
     }
-    if (n < small_bytes) {
-      if (segments_.empty() || segments_.back().ptr != nullptr) {
-        segments_.push_back({});
-      }
-      auto& s = segments_.back();
-      s.crc = static_cast<std::uint32_t>(crc32_z(s.crc, static_cast<Bytef const*>(dst), n));
-      s.len += n;
-    } else {
-      segments_.push_back({dst, n, 0});
-    }
+    crc_ = static_cast<std::uint32_t>(crc32_z(crc_, static_cast<Bytef const*>(dst), n));
     off_ += n;
   }
+
+#if defined(__unix__)
+  // pread of [off_, off_+n) on all threads, 2 MiB pieces, CRC per piece combined in order.
+  void read_parallel(unsigned char* dst, std::size_t n, char const* what) {
+    std::size_t const pieces = (n + piece_bytes - 1) / piece_bytes;
+    std::vector<std::uint32_t> crc(pieces, 0);
+    std::vector<char> short_read(pieces, 0);
+    int const fd = ::fileno(file_.get());
+    auto const base = static_cast<off_t>(off_);
+    snicit::detail::parallel_for(static_cast<std::int64_t>(pieces), 0, [&](std::int64_t i) {
+      std::size_t const b = static_cast<std::size_t>(i) * piece_bytes;
+      std::size_t const len = std::min(piece_bytes, n - b);
+      std::size_t done = 0;
+      while (done < len) {
+        auto const r = ::pread(fd, dst + b + done, len - done, base + static_cast<off_t>(b + done));
+        if (r < 0 && errno == EINTR) {
+          continue;
+        }
+        if (r <= 0) {
+          short_read[static_cast<std::size_t>(i)] = 1;
+          return;
+        }
+        done += static_cast<std::size_t>(r);
+      }
+      crc[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(crc32_z(0, dst + b, len));
+    });
+    for (std::size_t i = 0; i < pieces; ++i) {
+      if (short_read[i] != 0) {
+        fail_at(off_ + i * piece_bytes,
+                std::string("read error or unexpected end of file in ") + what);
+      }
+      std::size_t const len = std::min(piece_bytes, n - i * piece_bytes);
+      crc_ = static_cast<std::uint32_t>(crc32_combine(crc_, crc[i], static_cast<z_off_t>(len)));
+    }
+    off_ += n;
+    if (::fseeko(file_.get(), static_cast<off_t>(off_), SEEK_SET) != 0) {
+      fail_at(off_, "seek failed: " + errno_text(errno));
+    }
+  }
+#endif
 
   void skip_pad(std::uint64_t written) {
     auto const r = static_cast<std::size_t>((8 - written % 8) % 8);
@@ -444,41 +496,9 @@ class BinaryReader {
     }
   }
 
-  // CRC of everything read: large segments in parallel (4 MiB pieces), combined in order.
-  [[nodiscard]] std::uint32_t checksum() {
-    struct Piece {
-      std::size_t seg;
-      std::uint64_t begin, len;
-      std::uint32_t crc;
-    };
-    constexpr std::uint64_t piece_bytes = std::uint64_t(4) << 20;
-    std::vector<Piece> pieces;
-    for (std::size_t s = 0; s < segments_.size(); ++s) {
-      if (segments_[s].ptr != nullptr) {
-        for (std::uint64_t b = 0; b < segments_[s].len; b += piece_bytes) {
-          pieces.push_back({s, b, std::min(piece_bytes, segments_[s].len - b), 0});
-        }
-      }
-    }
-    int const t = pieces.size() < 4 ? 1 : 0;  // pieces are 4 MiB: below 16 MiB, one thread
-    snicit::detail::parallel_for(static_cast<std::int64_t>(pieces.size()), t, [&](std::int64_t i) {
-      auto& p = pieces[static_cast<std::size_t>(i)];
-      auto const* base = static_cast<Bytef const*>(segments_[p.seg].ptr);
-      p.crc =
-          static_cast<std::uint32_t>(crc32_z(0, base + p.begin, static_cast<std::size_t>(p.len)));
-    });
-    uLong crc = 0;
-    std::size_t next = 0;
-    for (std::size_t s = 0; s < segments_.size(); ++s) {
-      if (segments_[s].ptr == nullptr) {
-        crc = crc32_combine(crc, segments_[s].crc, static_cast<z_off_t>(segments_[s].len));
-        continue;
-      }
-      for (; next < pieces.size() && pieces[next].seg == s; ++next) {
-        crc = crc32_combine(crc, pieces[next].crc, static_cast<z_off_t>(pieces[next].len));
-      }
-    }
-    return static_cast<std::uint32_t>(crc);
+  /// CRC of everything read so far (header + payload once finish() reaches the trailer).
+  [[nodiscard]] std::uint32_t checksum() const noexcept {
+    return crc_;
   }
 
   // Re-reads the file to compare its CRC with the trailer (error path only).
@@ -553,12 +573,25 @@ class BinaryReader {
                            "row offsets not monotone or beyond nnz at row " + std::to_string(r));
         }
       }
+      auto const ucols = static_cast<std::uint32_t>(m.cols);
+      std::int32_t const* ci = m.col_indices.data();
       for (std::int64_t r = task.rb; r < task.re; ++r) {
         auto const a = m.row_offsets[static_cast<std::size_t>(r)];
         auto const b = m.row_offsets[static_cast<std::size_t>(r) + 1];
+        if (a == b) {
+          continue;
+        }
+        // Branch-free scan first (vectorises); locate the culprit only if it fails.
+        bool bad = static_cast<std::uint32_t>(ci[a]) >= ucols;
+        for (auto i = a + 1; i < b; ++i) {
+          bad |= (ci[i] <= ci[i - 1]) | (static_cast<std::uint32_t>(ci[i]) >= ucols);
+        }
+        if (!bad) {
+          continue;
+        }
         std::int64_t prev = -1;
         for (auto i = a; i < b; ++i) {
-          std::int64_t const c = m.col_indices[static_cast<std::size_t>(i)];
+          std::int64_t const c = ci[i];
           if (c <= prev || c >= m.cols) {
             return fail_task(p.cols_at + 4 * static_cast<std::uint64_t>(i),
                              "column index " + std::to_string(c) + " in row " + std::to_string(r) +
@@ -581,7 +614,7 @@ class BinaryReader {
   std::uint64_t end_ = 0;  // start of the trailer
   std::uint64_t off_ = 0;
   BinaryHeader header_{};
-  std::vector<Segment> segments_;
+  std::uint32_t crc_ = 0;
   std::vector<Pending> pending_;
 };
 

@@ -349,6 +349,9 @@ inline void parse_triplets(char const* p, char const* e, TripletChunk& ch, Tripl
   ch.rows.reserve(expect);
   ch.cols.reserve(expect);
   ch.vals.reserve(expect);
+  advise_huge_pages(ch.rows.data(), expect * sizeof(std::int32_t));
+  advise_huge_pages(ch.cols.data(), expect * sizeof(std::int32_t));
+  advise_huge_pages(ch.vals.data(), expect * sizeof(float));
   std::int64_t const base = s.one_based ? 1 : 0;
   std::int64_t const row_limit =
       s.row_limit >= 0 ? s.row_limit : std::int64_t(std::numeric_limits<std::int32_t>::max());
@@ -475,8 +478,8 @@ template <class Chunk>
   }
   m.row_offsets[rows_z] = run;
   // 3. Scatter (stable: entries of a row keep file order).
-  m.col_indices.resize(nnz);
-  m.values.resize(nnz);
+  resize_large(m.col_indices, nnz);
+  resize_large(m.values, nnz);
   snicit::detail::parallel_chunks(t, t, t, [&](int k, std::int64_t, std::int64_t) {
     auto& cursor = hist[static_cast<std::size_t>(k)];
     for_entries(bound(k), bound(k + 1), [&](TripletChunk const& ch, std::size_t i) {

@@ -1,0 +1,49 @@
+// SPDX-FileCopyrightText: 2026 The snicit authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The programs' bridge to the GPU engine: host-compiled declarations, implemented in
+// gpu_runner.cu (compiled by nvcc), so the CLI code itself stays plain C++.
+
+#include <snicit/matrix.hpp>
+#include <snicit/network.hpp>
+#include <snicit/options.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace snicit::programs {
+
+struct GpuRunOptions {
+  bool exact = false;        ///< cluster::None instead of SNICIT
+  SnicitOptions snicit{};    ///< SNICIT knobs (batch_size also applies in exact mode)
+  bool activations = false;  ///< return the final activations of the live rows
+  bool progress = false;     ///< print per-layer lines to stderr
+  int warmup = 1;            ///< untimed runs first
+  int reps = 3;              ///< timed runs; the median is reported
+  char const* program = "";  ///< prefix of progress lines
+};
+
+struct GpuRunResult {
+  std::vector<std::int64_t> categories;  ///< live rows after the last layer (0-based, ascending)
+  DenseMatrix<float> activations;        ///< their activations (when asked for)
+  double median_ms = 0;                  ///< median over reps of the summed phase times
+  std::vector<double> rep_ms;            ///< every timed repetition
+  nlohmann::json phases;                 ///< per-phase ms of the median repetition
+  nlohmann::json stats;                  ///< per-round counts (centroids, non-empty rows, ...)
+  std::string device;                    ///< GPU name
+};
+
+/// Runs `net` on `input` with the GPU engine (see GpuRunOptions). Throws snicit::CudaError /
+/// snicit::LogicError.
+GpuRunResult run_on_gpu(SparseNetwork<float> const& net,
+                        CsrMatrix<float> const& input,
+                        GpuRunOptions const& opts);
+GpuRunResult run_on_gpu(SparseNetwork<float> const& net,
+                        DenseMatrix<float> const& input,
+                        GpuRunOptions const& opts);
+
+}  // namespace snicit::programs
