@@ -151,7 +151,20 @@ int main(int argc, char** argv) {
                                                                                     : "layer";
     }
     int const all = snicit::detail::resolve_threads(threads);
-    double const mb = static_cast<double>(fs::file_size(file)) / 1e6;
+    // MB/s are of text: for a gzip file, of the decompressed bytes.
+    double const file_mb = static_cast<double>(fs::file_size(file)) / 1e6;
+    double mb = file_mb;
+    bool gzip = false;
+    {
+      io::detail::LineBlockReader reader(file, std::size_t(64) << 20);
+      io::detail::Buffer block;
+      std::uint64_t text = 0;
+      while (reader.next(block)) {
+        text += block.size;
+      }
+      mb = static_cast<double>(text) / 1e6;
+      gzip = mb != file_mb;
+    }
     auto parse = [&](int t) {
       return kind == "images" ? io::read_sdgc_images(file, neurons, -1, {t})
                               : io::read_sdgc_layer(file, neurons, {t});
@@ -169,13 +182,15 @@ int main(int argc, char** argv) {
       }
       return median(s);
     };
-    std::printf("file %s: %.1f MB, %s, N = %lld; %d hardware threads, median of %d\n",
-                file.c_str(),
-                mb,
-                kind.c_str(),
-                static_cast<long long>(neurons),
-                static_cast<int>(std::thread::hardware_concurrency()),
-                reps);
+    std::printf(
+        "file %s: %.1f MB of text%s, %s, N = %lld; %d hardware threads, median of %d\n",
+        file.c_str(),
+        mb,
+        gzip ? (" (gzip, " + std::to_string(file_mb).substr(0, 5) + " MB on disk)").c_str() : "",
+        kind.c_str(),
+        static_cast<long long>(neurons),
+        static_cast<int>(std::thread::hardware_concurrency()),
+        reps);
     snicit::CsrMatrix<float> parsed;
     double const t1 = time_parse(1, &parsed);
     std::printf("  TSV parse, 1 thread : %8.3f s  %8.1f MB/s\n", t1, mb / t1);
@@ -221,6 +236,8 @@ int main(int argc, char** argv) {
       doc["kind"] = kind;
       doc["neurons"] = neurons;
       doc["tsv_mb"] = mb;
+      doc["file_mb"] = file_mb;
+      doc["gzip"] = gzip;
       doc["nnz"] = parsed.nnz();
       doc["reps"] = reps;
       doc["hardware_threads"] = std::thread::hardware_concurrency();

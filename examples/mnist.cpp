@@ -38,11 +38,16 @@ struct Cli {
 int run(int argc, char** argv) {
   Cli cli;
   CLI::App app{"snicit-mnist: MNIST classification with a sparse network and SNICIT", program};
-  app.add_option("--network", cli.network, "beyond-layout folder or snicit binary classifier (default: $SNICIT_DATA_DIR/beyond/n128-l18)");
+  app.add_option("--network",
+                 cli.network,
+                 "beyond-layout folder or snicit binary classifier (default: "
+                 "$SNICIT_DATA_DIR/beyond/n128-l18)");
   app.add_option("--images", cli.images, "MNIST idx images, plain or .gz (default: t10k)");
   app.add_option("--labels", cli.labels, "MNIST idx labels, plain or .gz (default: t10k)");
-  app.add_option("--count", cli.count, "use only the first COUNT images (0 = all)")->check(CLI::NonNegativeNumber);
-  app.add_option("--min-accuracy", cli.min_accuracy, "exit 1 when the accuracy (in %) is below this");
+  app.add_option("--count", cli.count, "use only the first COUNT images (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option(
+      "--min-accuracy", cli.min_accuracy, "exit 1 when the accuracy (in %) is below this");
   cli.common.add_to(app);
   if (auto rc = parse_command_line(app, argc, argv)) {
     return *rc;
@@ -51,8 +56,8 @@ int run(int argc, char** argv) {
   Device const device = cli.common.resolve_device(program);
 
   auto t_load = std::chrono::steady_clock::now();
-  fs::path const net_path =
-      cli.network.empty() ? require_data_file("beyond/n128-l18", "--network") : fs::path(cli.network);
+  fs::path const net_path = cli.network.empty() ? require_data_file("beyond/n128-l18", "--network")
+                                                : fs::path(cli.network);
   fs::path const img_path = cli.images.empty()
                                 ? require_data_file("mnist/t10k-images-idx3-ubyte.gz", "--images")
                                 : fs::path(cli.images);
@@ -68,7 +73,8 @@ int run(int argc, char** argv) {
   } else if (io::binary_kind(net_path) == io::BinaryKind::classifier) {
     net = io::load_classifier(net_path);
   } else {
-    throw IoError(net_path.string(), 0, "--network must be a beyond folder or a snicit binary classifier");
+    throw IoError(
+        net_path.string(), 0, "--network must be a beyond folder or a snicit binary classifier");
   }
   auto const mnist = io::read_mnist_images(img_path);
   auto labels = io::read_mnist_labels(lbl_path);
@@ -76,8 +82,8 @@ int run(int argc, char** argv) {
   if (std::int64_t(labels.size()) != input.rows) {
     throw IoError(lbl_path.string(),
                   0,
-                  "has " + std::to_string(labels.size()) + " labels for " + std::to_string(input.rows) +
-                      " images");
+                  "has " + std::to_string(labels.size()) + " labels for " +
+                      std::to_string(input.rows) + " images");
   }
   std::int64_t const in_size = net.input ? net.input->weights.rows : net.hidden.input_size();
   if (input.cols != in_size) {
@@ -97,13 +103,14 @@ int run(int argc, char** argv) {
     options.validate(net.hidden.num_layers(), net.hidden.input_size());
   }
   double const load_ms = ms_since(t_load);
-  std::printf("%s: network %s (%lld sparse layers of %lld neurons), %lld images, loaded in %.1f ms\n",
-              program,
-              net_path.string().c_str(),
-              static_cast<long long>(net.hidden.num_layers()),
-              static_cast<long long>(net.hidden.input_size()),
-              static_cast<long long>(input.rows),
-              load_ms);
+  std::printf(
+      "%s: network %s (%lld sparse layers of %lld neurons), %lld images, loaded in %.1f ms\n",
+      program,
+      net_path.string().c_str(),
+      static_cast<long long>(net.hidden.num_layers()),
+      static_cast<long long>(net.hidden.input_size()),
+      static_cast<long long>(input.rows),
+      load_ms);
 
   auto const exact_opts = cli.common.exact_options(program);
   reference::ClassifyResult result;
@@ -112,8 +119,10 @@ int run(int argc, char** argv) {
   if (device == Device::gpu) {
     // The dense input and output layers run on the host (untimed, as in the paper's comparison);
     // the sparse hidden layers run on the GPU engine and are timed with CUDA events.
-    auto const first = net.input ? reference::dense_layer(*net.input, input, net.hidden.activation_cap, cli.common.threads)
-                                 : input;
+    auto const first = net.input
+                           ? reference::dense_layer(
+                                 *net.input, input, net.hidden.activation_cap, cli.common.threads)
+                           : input;
     auto gopts = cli.common.gpu_options(options, program);
     gopts.activations = true;
     auto r = run_on_gpu(net.hidden, first, gopts);
@@ -126,11 +135,13 @@ int run(int argc, char** argv) {
     result.predicted = reference::argmax_rows(result.logits);
     ms = r.median_ms;
     device_name = "gpu (" + r.device + ")";
-    report["gpu"] = {{"name", r.device}, {"rep_ms", r.rep_ms}, {"phases", r.phases}, {"rounds", r.stats}};
+    report["gpu"] = {
+        {"name", r.device}, {"rep_ms", r.rep_ms}, {"phases", r.phases}, {"rounds", r.stats}};
   } else {
     auto t0 = std::chrono::steady_clock::now();
-    result = cli.common.mode == Mode::exact ? reference::classify_exact(net, input, exact_opts)
-                                            : reference::classify_snicit(net, input, options, exact_opts);
+    result = cli.common.mode == Mode::exact
+                 ? reference::classify_exact(net, input, exact_opts)
+                 : reference::classify_snicit(net, input, options, exact_opts);
     ms = ms_since(t0);
   }
   double const acc = reference::accuracy(result.predicted, labels);

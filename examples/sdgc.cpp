@@ -71,11 +71,12 @@ SparseNetwork<float> obtain_network(Cli const& cli, nlohmann::json& report) {
     if (net.input_size() != cli.neurons) {
       throw IoError(path.string(),
                     0,
-                    "holds a " + std::to_string(net.input_size()) + "-neuron network, --neurons is " +
-                        std::to_string(cli.neurons));
+                    "holds a " + std::to_string(net.input_size()) +
+                        "-neuron network, --neurons is " + std::to_string(cli.neurons));
     }
   } else {
-    throw IoError(path.string(), 0, "--network must be a neuron<N> folder or a snicit binary network");
+    throw IoError(
+        path.string(), 0, "--network must be a neuron<N> folder or a snicit binary network");
   }
   report["network"] = {{"source", path.string()}};
   return net;
@@ -112,22 +113,28 @@ CsrMatrix<float> obtain_images(Cli const& cli, nlohmann::json& report) {
     return data::sdgc_images_from_mnist(mnist, o);
   }
   report["images"] = {{"source", "synthetic"}, {"seed", cli.image_seed}};
-  return data::synthetic_sdgc_images(cli.neurons, cli.count, cli.image_seed, 0.10, cli.common.threads);
+  return data::synthetic_sdgc_images(
+      cli.neurons, cli.count, cli.image_seed, 0.10, cli.common.threads);
 }
 
 int run(int argc, char** argv) {
   Cli cli;
   CLI::App app{"snicit-sdgc: Sparse DNN Graph Challenge inference with SNICIT", program};
-  app.add_option("--neurons,-n", cli.neurons, "neurons per layer N (16*2^K)")->check(CLI::PositiveNumber);
+  app.add_option("--neurons,-n", cli.neurons, "neurons per layer N (16*2^K)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--layers,-l", cli.layers, "number of layers L")->check(CLI::PositiveNumber);
-  app.add_option("--network", cli.network, "official neuron<N> folder or snicit binary network (default: generated)");
+  app.add_option("--network",
+                 cli.network,
+                 "official neuron<N> folder or snicit binary network (default: generated)");
   app.add_option("--seed", cli.seed, "seed of the generated network");
   app.add_option("--images", cli.images, "images: sparse-images TSV (.gz ok) or snicit binary");
   app.add_option("--mnist", cli.mnist, "derive the images from this MNIST idx file");
-  app.add_option("--count", cli.count, "number of generated / MNIST-derived images")->check(CLI::PositiveNumber);
+  app.add_option("--count", cli.count, "number of generated / MNIST-derived images")
+      ->check(CLI::PositiveNumber);
   app.add_option("--image-seed", cli.image_seed, "seed of the synthetic images");
   app.add_option("--golden", cli.golden, "categories file to check against (1-based indices)");
-  app.add_option("--write-categories", cli.categories_out, "write the categories (1-based) to FILE");
+  app.add_option(
+      "--write-categories", cli.categories_out, "write the categories (1-based) to FILE");
   cli.common.add_to(app);
   if (auto rc = parse_command_line(app, argc, argv)) {
     return *rc;
@@ -185,7 +192,8 @@ int run(int argc, char** argv) {
     categories = std::move(r.categories);
     ms = r.median_ms;
     device_name = "gpu (" + r.device + ")";
-    report["gpu"] = {{"name", r.device}, {"rep_ms", r.rep_ms}, {"phases", r.phases}, {"rounds", r.stats}};
+    report["gpu"] = {
+        {"name", r.device}, {"rep_ms", r.rep_ms}, {"phases", r.phases}, {"rounds", r.stats}};
   } else {
     auto t0 = std::chrono::steady_clock::now();
     if (cli.common.mode == Mode::exact) {
@@ -213,9 +221,15 @@ int run(int argc, char** argv) {
   int rc = exit_ok;
   auto check = [&](std::vector<std::int64_t> const& expected, char const* against) {
     std::vector<std::int64_t> missing, extra;
-    std::set_difference(expected.begin(), expected.end(), categories.begin(), categories.end(),
+    std::set_difference(expected.begin(),
+                        expected.end(),
+                        categories.begin(),
+                        categories.end(),
                         std::back_inserter(missing));
-    std::set_difference(categories.begin(), categories.end(), expected.begin(), expected.end(),
+    std::set_difference(categories.begin(),
+                        categories.end(),
+                        expected.begin(),
+                        expected.end(),
                         std::back_inserter(extra));
     bool const match = missing.empty() && extra.empty();
     std::printf("%s: categories %s %s (%zu expected, %zu missing, %zu extra)\n",

@@ -8,6 +8,7 @@
 
 #if defined(SNICIT_CATCH2_V3)
 #include <catch2/catch_all.hpp>
+using Catch::Approx;  // v2 offers Approx at global scope
 #else
 #include <catch2/catch.hpp>
 #endif

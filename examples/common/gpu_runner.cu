@@ -77,7 +77,8 @@ GpuRunResult run_with(SparseNetwork<float> const& net, Input const& input, GpuRu
     SNICIT_EXPECTS(results[i].categories == results[0].categories,
                    "GPU repetitions disagree on the categories");
   }
-  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return out.rep_ms[a] < out.rep_ms[b]; });
+  std::sort(
+      order.begin(), order.end(), [&](auto a, auto b) { return out.rep_ms[a] < out.rep_ms[b]; });
   auto& med = results[order[order.size() / 2]];
   out.median_ms = med.stats.ms.total_ms();
   out.phases = {{"pre_ms", med.stats.ms.pre_ms},

@@ -108,8 +108,7 @@ inline std::filesystem::path require_data_file(std::filesystem::path const& rela
   if (!std::filesystem::exists(path)) {
     throw snicit::IoError(path.string(),
                           0,
-                          "default data for " + option +
-                              " is missing; pass " + option +
+                          "default data for " + option + " is missing; pass " + option +
                               " or set SNICIT_DATA_DIR to the shared data folder");
   }
   return path;
@@ -139,7 +138,8 @@ inline void write_json(std::string const& path, nlohmann::json const& doc) {
 
 /// Milliseconds since `start`.
 inline double ms_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 /// The part of every JSON report that says what produced it.

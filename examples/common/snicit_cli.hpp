@@ -61,22 +61,27 @@ struct CommonCli {
     std::map<std::string, Mode> const modes{{"snicit", Mode::snicit}, {"exact", Mode::exact}};
     app.add_option("--mode", mode, "snicit (compressed at inference time) | exact")
         ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
-    app.add_option("--threads", threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+    app.add_option("--threads", threads, "CPU threads (0 = all cores)")
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--json", json, "write a JSON report to FILE (- = stdout)");
     app.add_flag("--progress", progress, "print one line per layer/phase to stderr");
     app.add_flag("--no-verify", no_verify, "skip the check against the CPU reference");
-    app.add_option("--warmup", warmup, "GPU: untimed runs before timing")->check(CLI::NonNegativeNumber);
-    app.add_option("--reps", reps, "GPU: timed runs (the median is reported)")->check(CLI::PositiveNumber);
+    app.add_option("--warmup", warmup, "GPU: untimed runs before timing")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--reps", reps, "GPU: timed runs (the median is reported)")
+        ->check(CLI::PositiveNumber);
 
     auto* g = app.add_option_group("SNICIT", "SNICIT parameters (defaults depend on the workload)");
     o_threshold = g->add_option("--threshold,-t", threshold, "threshold layer t (0 <= t < L)");
     o_samples = g->add_option("--samples,-s", samples, "sample rows s (centroid candidates)");
-    o_downsample = g->add_option("--downsample", downsample, "sum-downsampling segments n (0 = off)");
+    o_downsample =
+        g->add_option("--downsample", downsample, "sum-downsampling segments n (0 = off)");
     o_eps = g->add_option("--eps", eps, "prune a sample when < eps*dim entries differ");
     o_eta = g->add_option("--eta", eta, "entries differ in pruning when |a-b| > eta");
     o_tau_conv = g->add_option("--tau-conv", tau_conv, "conversion tolerance");
     o_tau_post = g->add_option("--tau-post", tau_post, "post-convergence pruning tolerance");
-    o_rebuild = g->add_option("--rebuild-interval", rebuild_interval, "rebuild the non-empty list every k layers");
+    o_rebuild = g->add_option(
+        "--rebuild-interval", rebuild_interval, "rebuild the non-empty list every k layers");
     o_batch = g->add_option("--batch", batch, "rows per round (0 = all at once)");
     std::map<std::string, Sampling> const samplings{{"strided", Sampling::strided},
                                                     {"first", Sampling::first}};
@@ -86,16 +91,26 @@ struct CommonCli {
 
   /// The workload defaults with every option the user gave applied on top.
   [[nodiscard]] SnicitOptions snicit_options(SnicitOptions o) const {
-    if (o_threshold->count() > 0) o.threshold_layer = threshold;
-    if (o_samples->count() > 0) o.samples = samples;
-    if (o_downsample->count() > 0) o.downsample = downsample;
-    if (o_eps->count() > 0) o.eps = eps;
-    if (o_eta->count() > 0) o.eta = eta;
-    if (o_tau_conv->count() > 0) o.tau_conv = tau_conv;
-    if (o_tau_post->count() > 0) o.tau_post = tau_post;
-    if (o_rebuild->count() > 0) o.rebuild_interval = rebuild_interval;
-    if (o_batch->count() > 0) o.batch_size = batch;
-    if (o_sampling->count() > 0) o.sampling = sampling;
+    if (o_threshold->count() > 0)
+      o.threshold_layer = threshold;
+    if (o_samples->count() > 0)
+      o.samples = samples;
+    if (o_downsample->count() > 0)
+      o.downsample = downsample;
+    if (o_eps->count() > 0)
+      o.eps = eps;
+    if (o_eta->count() > 0)
+      o.eta = eta;
+    if (o_tau_conv->count() > 0)
+      o.tau_conv = tau_conv;
+    if (o_tau_post->count() > 0)
+      o.tau_post = tau_post;
+    if (o_rebuild->count() > 0)
+      o.rebuild_interval = rebuild_interval;
+    if (o_batch->count() > 0)
+      o.batch_size = batch;
+    if (o_sampling->count() > 0)
+      o.sampling = sampling;
     return o;
   }
 
@@ -134,15 +149,16 @@ struct CommonCli {
     o.threads = threads;
     if (progress) {
       o.observer = [program](reference::LayerReport const& r) {
-        std::fprintf(stderr,
-                     "%s: [%s] layer %lld: %lld active rows, %lld centroids, %lld non-empty, %.3f ms\n",
-                     program,
-                     std::string(r.phase).c_str(),
-                     static_cast<long long>(r.layer),
-                     static_cast<long long>(r.active_rows),
-                     static_cast<long long>(r.centroids),
-                     static_cast<long long>(r.nonempty_rows),
-                     r.ms);
+        std::fprintf(
+            stderr,
+            "%s: [%s] layer %lld: %lld active rows, %lld centroids, %lld non-empty, %.3f ms\n",
+            program,
+            std::string(r.phase).c_str(),
+            static_cast<long long>(r.layer),
+            static_cast<long long>(r.active_rows),
+            static_cast<long long>(r.centroids),
+            static_cast<long long>(r.nonempty_rows),
+            r.ms);
       };
     }
     return o;

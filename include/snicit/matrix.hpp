@@ -26,7 +26,7 @@ SNICIT_NAMESPACE_BEGIN
  *
  * Invariants checked by validate(): row_offsets has rows+1 non-decreasing entries starting at 0
  * and ending at nnz; column indices of each row are strictly increasing (sorted, no duplicates)
- * and lie in [0, cols); values has nnz entries (or is empty when `uniform` holds a value for all).
+ * and lie in [0, cols); values has nnz entries.
  *
  * @tparam Value element type
  * @tparam Index column index type

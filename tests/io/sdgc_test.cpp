@@ -240,6 +240,12 @@ TEST_CASE("line numbers stay right across blocks and threads", "[io][sdgc][error
       CHECK(io::detail::read_triplet_file(f, spec, n, threads, block) == reference);
     }
   }
+  SECTION("gzip, read in many blocks") {
+    auto const g = write_gz(tmp / "big.tsv.gz", text);
+    for (int threads : {1, 3}) {
+      CHECK(io::detail::read_triplet_file(g, spec, n, threads, 4096) == reference);
+    }
+  }
   SECTION("an error near the end") {
     write_file(f, text + "1\t1\t1\n2\t2\t2\nbroken line\n");
     for (int threads : {1, 3}) {

@@ -231,7 +231,7 @@ void write_binary(std::filesystem::path const& path,
 /// std::fill over all threads for large vectors.
 inline void fill_parallel(std::vector<float>& v, float value) {
   auto const n = static_cast<std::int64_t>(v.size());
-  int const t = n < (std::int64_t(1) << 22) ? 1 : 0;
+  int const t = n < (std::int64_t(1) << 19) ? 1 : 0;
   snicit::detail::parallel_chunks(
       n, snicit::detail::resolve_threads(t), t, [&](int, std::int64_t b, std::int64_t e) {
         std::fill(v.begin() + b, v.begin() + e, value);
@@ -419,8 +419,8 @@ class BinaryReader {
   };
   /// Arrays at least this large are read by all threads (pread) in pieces, each piece
   /// checksummed while it is still in cache; smaller reads go through stdio.
-  static constexpr std::size_t parallel_bytes = std::size_t(8) << 20;
-  static constexpr std::size_t piece_bytes = std::size_t(2) << 20;
+  static constexpr std::size_t parallel_bytes = std::size_t(2) << 20;
+  static constexpr std::size_t piece_bytes = std::size_t(1) << 20;
 
   void read_bytes(void* dst, std::size_t n, char const* what) {
     if (n > end_ - off_) {
@@ -544,7 +544,7 @@ class BinaryReader {
                     " is not nnz = " + std::to_string(m.nnz()));
       }
       std::int64_t const step = std::max<std::int64_t>(
-          1, m.rows * (std::int64_t(1) << 20) / std::max<std::int64_t>(1, m.nnz()));
+          1, m.rows * (std::int64_t(1) << 18) / std::max<std::int64_t>(1, m.nnz()));
       for (std::int64_t r = 0; r < m.rows; r += step) {
         tasks.push_back({i, r, std::min(m.rows, r + step)});
       }
@@ -555,7 +555,7 @@ class BinaryReader {
     for (auto const& p : pending_) {
       total_nnz += p.m->nnz() + p.m->rows;
     }
-    int const t = tasks.size() < 2 || total_nnz < (std::int64_t(1) << 21) ? 1 : 0;
+    int const t = tasks.size() < 2 || total_nnz < (std::int64_t(1) << 18) ? 1 : 0;
     snicit::detail::parallel_for(static_cast<std::int64_t>(tasks.size()), t, [&](std::int64_t k) {
       auto const& task = tasks[static_cast<std::size_t>(k)];
       auto const& p = pending_[task.csr];

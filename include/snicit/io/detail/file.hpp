@@ -129,7 +129,7 @@ inline std::size_t read_some(std::FILE* f,
 inline void advise_huge_pages(void const* p, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   constexpr std::uintptr_t huge = std::uintptr_t(2) << 20;
-  if (p == nullptr || bytes < 2 * huge) {
+  if (p == nullptr || bytes < huge) {
     return;
   }
   auto const b = (reinterpret_cast<std::uintptr_t>(p) + huge - 1) & ~(huge - 1);
