@@ -273,12 +273,10 @@ class Engine {
                        " columns but the network expects " + std::to_string(input_size()));
     SNICIT_EXPECTS(input.row_offsets.size() == static_cast<std::size_t>(input.rows + 1),
                    "input CSR: row_offsets must have rows+1 entries");
+    reserve_csr_staging(input, stream);  // before any work: the only allocation of a run
     return run_rounds(input.rows, stream, [&](std::int64_t r0, std::int64_t b) {
       std::int64_t const base = input.row_offsets[static_cast<std::size_t>(r0)];
       std::int64_t const nnz = input.row_offsets[static_cast<std::size_t>(r0 + b)] - base;
-      in_offsets_.reserve(static_cast<std::size_t>(b + 1), stream);
-      in_cols_.reserve(static_cast<std::size_t>(std::max<std::int64_t>(nnz, 1)), stream);
-      in_vals_.reserve(static_cast<std::size_t>(std::max<std::int64_t>(nnz, 1)), stream);
       detail::upload(in_offsets_.data(),
                      input.row_offsets.data() + r0,
                      static_cast<std::size_t>(b + 1),
@@ -325,6 +323,75 @@ class Engine {
     });
   }
 
+  /**
+   * @brief Stream-ordered inference of a dense device input into a dense device output.
+   *
+   * For every input row i, `output.row(i)` receives its final activations (N_L values); rows
+   * that end all-zero (not SDGC categories) are written as zeros, so the categories are the
+   * non-zero rows of `output` (kernels::flag_nonzero_rows + kernels::select_rows find them on
+   * the device). Rounds, results and validation are those of run(); no statistics are produced
+   * and the observer is not called.
+   *
+   * Host synchronisation: none when `options().bound_refresh_interval == 0`, in both modes: the
+   * grids of every layer are then sized by the round's row count and the kernels read the live,
+   * centroid and non-empty counts from device memory. With a positive interval the live count is
+   * read every `bound_refresh_interval` pre-convergence layers and (SNICIT mode) the counts once
+   * after the conversion, to shrink later grids, as run() does. With interval 0 the call queues
+   * only kernels, CUB calls and async copies/memsets on `stream` (no allocation, no event), so it
+   * may be captured into a CUDA graph; the graph reads `input` and writes `output` at the
+   * addresses given here, and replays are valid while the engine lives and is not run elsewhere.
+   *
+   * @param[in]  input  device rows x input_size() (ld >= cols); not modified
+   * @param[out] output device rows x output_size() (ld >= cols); must not overlap `input`
+   * @param[in]  stream stream the work is queued on; the engine's buffers are reused, so work
+   *                    queued by an earlier run on another stream must be ordered before it
+   * @throws snicit::LogicError on a shape mismatch, a SNICIT round larger than max_batch, or a
+   *         positive bound_refresh_interval while `stream` is being captured, before any work is
+   *         queued; snicit::CudaError
+   */
+  void run_async(DenseView<Value const> input, DenseView<Value> output, cuda::stream_ref stream) {
+    SNICIT_EXPECTS(input.cols == input_size() && input.ld >= input.cols,
+                   "run_async: the device input has " + std::to_string(input.cols) +
+                       " columns but the network expects " + std::to_string(input_size()));
+    SNICIT_EXPECTS(output.cols == output_size() && output.ld >= output.cols,
+                   "run_async: the output has " + std::to_string(output.cols) +
+                       " columns but the network produces " + std::to_string(output_size()));
+    SNICIT_EXPECTS(output.rows == input.rows,
+                   "run_async: the output has " + std::to_string(output.rows) +
+                       " rows but the input " + std::to_string(input.rows));
+    SNICIT_EXPECTS(input.rows >= 0, "run_async: negative row count");
+    if (input.rows == 0) {
+      return;
+    }
+    std::int64_t const round = round_rows(input.rows);
+    if (opts_.bound_refresh_interval > 0) {
+      cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+      SNICIT_CUDA_TRY(cudaStreamIsCapturing(stream.get(), &capture));
+      SNICIT_EXPECTS(capture == cudaStreamCaptureStatusNone,
+                     "run_async: the stream is being captured but bound_refresh_interval > 0 "
+                     "needs host reads; construct the engine with bound_refresh_interval = 0");
+    }
+    for (std::int64_t r0 = 0; r0 < input.rows; r0 += round) {
+      std::int64_t const b = std::min(round, input.rows - r0);
+      copy_rows_in(input.data + r0 * input.ld, input.ld, b, cudaMemcpyDeviceToDevice, stream);
+      RoundPlan const plan = enqueue_round(b, stream, true);
+      DenseView<Value> out{output.data + r0 * output.ld, b, output.cols, output.ld};
+      SNICIT_CUDA_TRY(cudaMemset2DAsync(out.data,
+                                        static_cast<std::size_t>(out.ld) * sizeof(Value),
+                                        0,
+                                        static_cast<std::size_t>(out.cols) * sizeof(Value),
+                                        static_cast<std::size_t>(b),
+                                        stream.get()));
+      kernels::copy_rows<Value>(buffer_view(plan.final_buf, output_size()).as_const(),
+                                plan.final_rows,
+                                plan.final_ids,
+                                counter(plan.final_slot),
+                                plan.final_bound,
+                                out,
+                                stream);
+    }
+  }
+
  private:
   // Counter slots (row_index) in counters_ / h_counters_.
   [[nodiscard]] std::size_t slot_alive(std::int64_t l) const noexcept {  // l = 0 .. L
@@ -350,6 +417,45 @@ class Engine {
   }
   [[nodiscard]] row_index* counter(std::size_t slot) noexcept {
     return counters_.data() + slot;
+  }
+
+  /**
+   * Grows the sparse-input staging to the largest round of `input` before any round runs, so a
+   * run either fails here, with a clear message, or allocates nothing later.
+   */
+  void reserve_csr_staging(CsrMatrix<Value> const& input, cuda::stream_ref stream) {
+    if (input.rows == 0) {
+      return;
+    }
+    std::int64_t const round = round_rows(input.rows);
+    std::int64_t max_nnz = 1;
+    for (std::int64_t r0 = 0; r0 < input.rows; r0 += round) {
+      std::int64_t const b = std::min(round, input.rows - r0);
+      max_nnz = std::max(max_nnz,
+                         input.row_offsets[static_cast<std::size_t>(r0 + b)] -
+                             input.row_offsets[static_cast<std::size_t>(r0)]);
+    }
+    SNICIT_EXPECTS(max_nnz <= std::numeric_limits<std::int32_t>::max(),
+                   "a round of the sparse input has " + std::to_string(max_nnz) +
+                       " non-zeros (at most 2^31 - 1); set SnicitOptions::batch_size");
+    auto const n_off = static_cast<std::size_t>(std::min(round, input.rows) + 1);
+    auto const n_nz = static_cast<std::size_t>(max_nnz);
+    std::size_t grow = 0;
+    grow += n_off > in_offsets_.size() ? n_off * sizeof(std::int64_t) : 0;
+    grow += n_nz > in_cols_.size() ? n_nz * sizeof(std::int32_t) : 0;
+    grow += n_nz > in_vals_.size() ? n_nz * sizeof(Value) : 0;
+    if (grow > 0) {
+      std::size_t free_bytes = 0;
+      std::size_t total_bytes = 0;
+      SNICIT_CUDA_TRY(cudaMemGetInfo(&free_bytes, &total_bytes));
+      SNICIT_EXPECTS(grow <= free_bytes,
+                     "staging the sparse input needs " + std::to_string(grow >> 20) +
+                         " MiB of device memory but only " + std::to_string(free_bytes >> 20) +
+                         " MiB are free; set SnicitOptions::batch_size to smaller rounds");
+      in_offsets_.reserve(n_off, stream);
+      in_cols_.reserve(n_nz, stream);
+      in_vals_.reserve(n_nz, stream);
+    }
   }
 
   static Activation default_activation(SparseNetwork<Value> const& net) {
@@ -439,14 +545,11 @@ class Engine {
     }
   }
 
-  /// Splits `rows` into rounds, uploads each with `load(first_row, rows)` and runs it.
-  template <class Load>
-  RunResult<Value> run_rounds(std::int64_t rows, cuda::stream_ref stream, Load&& load) {
-    RunResult<Value> result;
-    result.activations.cols = output_size();
-    if (rows == 0) {
-      return result;
-    }
+  /**
+   * Rows per round for an input of `rows` rows; rejects (before any work) a SNICIT round larger
+   * than max_batch, and splits exact-mode inputs into rounds of at most max_batch rows.
+   */
+  [[nodiscard]] std::int64_t round_rows(std::int64_t rows) const {
     std::int64_t round = opts_.snicit.batch_size > 0 ? opts_.snicit.batch_size : rows;
     if constexpr (Cluster::converts) {
       SNICIT_EXPECTS(round <= opts_.max_batch,
@@ -456,27 +559,56 @@ class Engine {
     } else {
       round = std::min(round, opts_.max_batch);  // exact results do not depend on rounds
     }
+    return std::max<std::int64_t>(round, 1);
+  }
+
+  /// Splits `rows` into rounds, uploads each with `load(first_row, rows)` and runs it.
+  template <class Load>
+  RunResult<Value> run_rounds(std::int64_t rows, cuda::stream_ref stream, Load&& load) {
+    RunResult<Value> result;
+    result.activations.cols = output_size();
+    if (rows == 0) {
+      return result;
+    }
+    std::int64_t const round = round_rows(rows);
     std::int64_t index = 0;
     for (std::int64_t r0 = 0; r0 < rows; r0 += round, ++index) {
       std::int64_t const b = std::min(round, rows - r0);
       load(r0, b);
-      run_round(r0, b, index, stream, result);
+      RoundPlan const plan = enqueue_round(b, stream, false);
+      read_back(plan, r0, b, index, stream, result);
     }
     return result;
   }
 
-  /// One round on the rows already in act_buf_[0]: the whole algorithm, then the read-back.
-  void run_round(std::int64_t first_row,
-                 std::int64_t b,
-                 std::int64_t round_index,
-                 cuda::stream_ref stream,
-                 RunResult<Value>& result) {
+  /// Where a queued round left its result, and the counts read on the host (run only).
+  struct RoundPlan {
+    int final_buf = 0;                           ///< activation buffer holding the final rows
+    row_index const* final_rows = nullptr;       ///< their positions in it (null = identity)
+    row_index const* final_ids = nullptr;        ///< their round-local ids
+    std::size_t final_slot = 0;                  ///< counter slot of their number
+    std::int64_t final_bound = 0;                ///< host upper bound of that number
+    std::int64_t live_at_conversion = 0;         ///< A (host copy; 0 when not read)
+    std::int64_t centroids = 0;                  ///< k (host copy; 0 when not read)
+    std::int64_t nonempty_after_conversion = 0;  ///< (host copy; 0 when not read)
+  };
+
+  /**
+   * Queues one round on the rows already in act_buf_[0]: the whole algorithm, up to the final
+   * live list. `async` (run_async): no timing events, no observer events, and the counts after
+   * the conversion are read on the host only when bound_refresh_interval > 0; otherwise every
+   * grid is sized by the host bound of the pre phase and the kernels read the device counts.
+   */
+  RoundPlan enqueue_round(std::int64_t b, cuda::stream_ref stream, bool async) {
     auto const& so = opts_.snicit;
     std::int64_t const L = num_layers_;
     std::int64_t const T = Cluster::converts ? so.threshold_layer : L;
+    bool const timed = !async;
     SNICIT_CUDA_TRY(
         cudaMemsetAsync(counters_.data(), 0, num_slots_ * sizeof(row_index), stream.get()));
-    phase_events_[0].record(stream);
+    if (timed) {
+      phase_events_[0].record(stream);
+    }
 
     // Live list: gather (positions in act_buf_[cur], null = identity), ids, device count.
     int cur = 0;
@@ -526,13 +658,7 @@ class Engine {
         live_slot = slot_alive(l);
         if (opts_.bound_refresh_interval > 0 && l % opts_.bound_refresh_interval == 0 && l < T) {
           // Documented synchronisation: read the live count to shrink later grids.
-          SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data() + live_slot,
-                                          counter(live_slot),
-                                          sizeof(row_index),
-                                          cudaMemcpyDeviceToHost,
-                                          stream.get()));
-          SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
-          bound = h_counters_[live_slot];
+          bound = read_count(live_slot, stream);
         }
       } else {
         // Zero rows do not stay zero (act(bias) != 0 later): keep every row, count the alive.
@@ -540,18 +666,20 @@ class Engine {
             flags_.data(), bound, nullptr, pos_[1].data(), nullptr, counter(slot_alive(l)), stream);
         gather = nullptr;
       }
-      record_layer_event(l, stream);
+      if (timed) {
+        record_layer_event(l, stream);
+      }
     }
-    phase_events_[1].record(stream);
+    if (timed) {
+      phase_events_[1].record(stream);
+    }
 
-    int final_buf = cur;
-    row_index const* final_rows = gather;
-    row_index const* final_ids = ids_[ids_buf].data();
-    std::size_t final_slot = live_slot;
-    std::int64_t final_bound = bound;
-    std::int64_t live_at_conversion = 0;
-    std::int64_t centroids = 0;
-    std::int64_t nonempty0 = 0;
+    RoundPlan plan;
+    plan.final_buf = cur;
+    plan.final_rows = gather;
+    plan.final_ids = ids_[ids_buf].data();
+    plan.final_slot = live_slot;
+    plan.final_bound = bound;
 
     if constexpr (Cluster::converts) {
       std::int64_t const nt = widths_[static_cast<std::size_t>(T)];
@@ -600,22 +728,32 @@ class Engine {
              counter(slot_nonempty0()),
              stream);
       kernels::copy_count(counter(slot_nonempty0()), counter(slot_list()), stream);
-      phase_events_[2].record(stream);
-      // Documented synchronisation: A, k and the non-empty count size the post-phase grids.
-      SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(),
-                                      counters_.data(),
-                                      num_slots_ * sizeof(row_index),
-                                      cudaMemcpyDeviceToHost,
-                                      stream.get()));
-      SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
-      std::int64_t const a = h_counters_[live_slot];
-      live_at_conversion = a;
-      centroids = h_counters_[slot_centroids()];
-      nonempty0 = h_counters_[slot_nonempty0()];
+      if (timed) {
+        phase_events_[2].record(stream);
+      }
+      // Bounds of the post phase and the recovery: the live count A (recovery, list rebuilds)
+      // and the non-empty count (post grids; the list only shrinks). Without a host read they
+      // stay at the pre-phase bound: the kernels read the device counts and blocks past them
+      // exit early (flags past the counts are zero, see convert_to_residues).
+      std::int64_t a = bound;
+      std::int64_t post_bound = bound;
+      if (!async || opts_.bound_refresh_interval > 0) {
+        // Documented synchronisation: A, k and the non-empty count size the post-phase grids.
+        SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(),
+                                        counters_.data(),
+                                        num_slots_ * sizeof(row_index),
+                                        cudaMemcpyDeviceToHost,
+                                        stream.get()));
+        SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+        a = h_counters_[live_slot];
+        post_bound = h_counters_[slot_nonempty0()];
+        plan.live_at_conversion = a;
+        plan.centroids = h_counters_[slot_centroids()];
+        plan.nonempty_after_conversion = post_bound;
+      }
 
-      int const p_buf = cur ^ 1;                  // Yhat lives here for the whole post phase
-      int const s_buf = cur;                      // S = Yhat * W
-      std::int64_t const post_bound = nonempty0;  // the list only shrinks
+      int const p_buf = cur ^ 1;  // Yhat lives here for the whole post phase
+      int const s_buf = cur;      // S = Yhat * W
       for (std::int64_t l = T + 1; l <= L; ++l) {
         auto const& layer = layers_[static_cast<std::size_t>(l - 1)];
         std::int64_t const n_in = widths_[static_cast<std::size_t>(l - 1)];
@@ -649,9 +787,13 @@ class Engine {
           // Non-empty index rebuild on the device (no host loop, no synchronisation).
           select(nonempty_.data(), a, nullptr, list_.data(), nullptr, counter(slot_list()), stream);
         }
-        record_layer_event(l, stream);
+        if (timed) {
+          record_layer_event(l, stream);
+        }
       }
-      phase_events_[3].record(stream);
+      if (timed) {
+        phase_events_[3].record(stream);
+      }
       auto const out = buffer_view(p_buf, output_size());
       kernels::recover_rows<Cluster::block_threads, Value>(
           out, centroid_of_.data(), nonempty_.data(), counter(live_slot), a, stream);
@@ -664,24 +806,55 @@ class Engine {
              ids_[ids_buf ^ 1].data(),
              counter(slot_final()),
              stream);
-      final_buf = p_buf;
-      final_rows = pos_[0].data();
-      final_ids = ids_[ids_buf ^ 1].data();
-      final_slot = slot_final();
-      final_bound = a;
-      phase_events_[4].record(stream);
-    } else {
+      plan.final_buf = p_buf;
+      plan.final_rows = pos_[0].data();
+      plan.final_ids = ids_[ids_buf ^ 1].data();
+      plan.final_slot = slot_final();
+      plan.final_bound = a;
+      if (timed) {
+        phase_events_[4].record(stream);
+      }
+    } else if (timed) {
       phase_events_[2].record(stream);
       phase_events_[3].record(stream);
       phase_events_[4].record(stream);
     }
+    return plan;
+  }
+
+  /// Documented synchronisation: copies one counter to the host and waits for it.
+  std::int64_t read_count(std::size_t slot, cuda::stream_ref stream) {
+    SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data() + slot,
+                                    counter(slot),
+                                    sizeof(row_index),
+                                    cudaMemcpyDeviceToHost,
+                                    stream.get()));
+    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+    return h_counters_[slot];
+  }
+
+  /// run: copies the queued round's counters, ids and activations back and appends its stats.
+  void read_back(RoundPlan const& plan,
+                 std::int64_t first_row,
+                 std::int64_t b,
+                 std::int64_t round_index,
+                 cuda::stream_ref stream,
+                 RunResult<Value>& result) {
+    std::int64_t const L = num_layers_;
+    std::int64_t const T = Cluster::converts ? opts_.snicit.threshold_layer : L;
+    int const final_buf = plan.final_buf;
+    std::size_t const final_slot = plan.final_slot;
+    std::int64_t const final_bound = plan.final_bound;
+    std::int64_t const live_at_conversion = plan.live_at_conversion;
+    std::int64_t const centroids = plan.centroids;
+    std::int64_t const nonempty0 = plan.nonempty_after_conversion;
 
     // Read-back: gather the final rows (bound-sized grid, device count), then copy counters and
     // ids; one synchronisation, plus one for the activations of the now-known row count.
     bool const want_act = opts_.return_activations;
     if (want_act) {
       kernels::gather_rows<Value>(buffer_view(final_buf, output_size()).as_const(),
-                                  final_rows,
+                                  plan.final_rows,
                                   counter(final_slot),
                                   final_bound,
                                   buffer_view(final_buf ^ 1, output_size()),
@@ -694,7 +867,7 @@ class Engine {
                                     stream.get()));
     if (final_bound > 0) {
       SNICIT_CUDA_TRY(cudaMemcpyAsync(h_ids_.data(),
-                                      final_ids,
+                                      plan.final_ids,
                                       static_cast<std::size_t>(final_bound) * sizeof(row_index),
                                       cudaMemcpyDeviceToHost,
                                       stream.get()));

@@ -7,6 +7,7 @@
 #include <snicit/io/sdgc.hpp>
 #include <snicit/reference/reference.hpp>
 
+#include <algorithm>
 #include <catch.hpp>
 #include <cmath>
 #include <cstdlib>
@@ -124,7 +125,8 @@ TEST_CASE("SNICIT mode equals reference::infer_snicit on a generated SDGC networ
   }
 }
 
-TEST_CASE("the SDGC fixture gives its 651 categories on the GPU", "[gpu][engine][data]") {
+TEST_CASE("the SDGC fixture on the GPU: the oracle's 648 categories, the golden's 651 minus 3 ties",
+          "[gpu][engine][data]") {
   auto const dir = data_dir() / "sdgc";
   if (!std::filesystem::exists(dir / "neuron1024-l6-t10k-categories.tsv")) {
     WARN("data missing: " << dir.string());
@@ -139,14 +141,27 @@ TEST_CASE("the SDGC fixture gives its 651 categories on the GPU", "[gpu][engine]
   eo.max_batch = 10000;
   ExactEngine exact(net, eo, stream);
   auto const got = exact.run(in, stream);
-  REQUIRE(got.categories == golden);
+  // Exact float32 (and exact rational) inference leaves 648 rows alive: images 762, 6187 and 6738
+  // (0-based) end layer 6 with sums exactly at the ReLU boundary, which the shared golden file
+  // counts as alive (docs/reference.md; tests/reference proves the ties in rational arithmetic).
+  auto const want = snicit::reference::infer_exact(net, in);
+  REQUIRE(got.categories == want.rows);
+  REQUIRE(got.categories.size() == 648);
+  std::vector<std::int64_t> missing;
+  std::set_difference(golden.begin(),
+                      golden.end(),
+                      got.categories.begin(),
+                      got.categories.end(),
+                      std::back_inserter(missing));
+  REQUIRE(missing == std::vector<std::int64_t>{762, 6187, 6738});
+  REQUIRE(
+      std::includes(golden.begin(), golden.end(), got.categories.begin(), got.categories.end()));
   REQUIRE(got.stats.rounds[0].alive_per_pre_layer ==
-          std::vector<std::int64_t>{9022, 6604, 3601, 1775, 992, 651});
+          std::vector<std::int64_t>{9022, 6604, 3601, 1775, 992, 648});
   eo.snicit = snicit::SnicitOptions::sdgc_defaults(6);
   SnicitEngine snicit_engine(net, eo, stream);
   auto const s = snicit_engine.run(in, stream);
-  auto const want = snicit::reference::infer_snicit(net, in, eo.snicit);
-  require_close(want, s);
+  require_close(snicit::reference::infer_snicit(net, in, eo.snicit), s);
 }
 
 TEST_CASE("60000 generated images on SDGC 1024-120 match the reference", "[gpu][engine][slow]") {

@@ -185,6 +185,40 @@ void gather_rows(DenseView<Value const> in,
   SNICIT_CHECK_LAUNCH();
 }
 
+/**
+ * @brief Copies listed rows between two views: `out.row(out_rows[i]) = in.row(in_rows[i])`
+ * (`out.cols` values) for i < min(*d_count, bound); null lists mean the identity, a null d_count
+ * means bound. The Engine's run_async uses it to scatter the final rows to the caller's output.
+ *
+ * @param[in]  in       source rows (in.cols >= out.cols)
+ * @param[in]  in_rows  source row of entry i, or null
+ * @param[in]  out_rows destination row of entry i (distinct entries), or null
+ * @param[in]  d_count  device count (<= bound), or null
+ * @param[in]  bound    host upper bound (grid size)
+ * @param[out] out      destination rows
+ * @param[in]  stream   stream the work is queued on
+ * @throws snicit::LogicError when the widths do not fit; snicit::CudaError
+ */
+template <class Value>
+void copy_rows(DenseView<Value const> in,
+               row_index const* in_rows,
+               row_index const* out_rows,
+               row_index const* d_count,
+               std::int64_t bound,
+               DenseView<Value> out,
+               cuda::stream_ref stream) {
+  SNICIT_EXPECTS(bound >= 0 && bound <= std::numeric_limits<int>::max(),
+                 "copy_rows: row bound out of range");
+  SNICIT_EXPECTS(in.cols >= out.cols && out.ld >= out.cols, "copy_rows: row widths do not fit");
+  if (bound == 0) {
+    return;
+  }
+  detail::copy_rows_kernel<row_block_threads, Value>
+      <<<static_cast<unsigned>(bound), row_block_threads, 0, stream.get()>>>(
+          in, in_rows, out_rows, d_count, bound, out);
+  SNICIT_CHECK_LAUNCH();
+}
+
 /// *dst = *src on the stream (device counters).
 inline void copy_count(row_index const* src, row_index* dst, cuda::stream_ref stream) {
   detail::copy_count_kernel<<<1, 1, 0, stream.get()>>>(src, dst);

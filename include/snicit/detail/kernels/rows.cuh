@@ -100,6 +100,26 @@ SNICIT_KERNEL void __launch_bounds__(BlockThreads) gather_rows_kernel(DenseView<
   }
 }
 
+/// One block per list entry i < count: out.row(out_rows[i]) = in.row(in_rows[i]) (null lists =
+/// identity). The output rows of a list are distinct, so blocks never write the same row.
+template <int BlockThreads, class Value>
+SNICIT_KERNEL void __launch_bounds__(BlockThreads) copy_rows_kernel(DenseView<Value const> in,
+                                                                    row_index const* in_rows,
+                                                                    row_index const* out_rows,
+                                                                    row_index const* d_count,
+                                                                    std::int64_t bound,
+                                                                    DenseView<Value> out) {
+  std::int64_t const i = blockIdx.x;
+  if (i >= row_count(d_count, bound)) {
+    return;
+  }
+  Value const* src = in.row(list_row(in_rows, i));
+  Value* dst = out.row(list_row(out_rows, i));
+  for (std::int64_t j = threadIdx.x; j < out.cols; j += BlockThreads) {
+    dst[j] = src[j];
+  }
+}
+
 /**
  * Recovery (Eq. 6), in place, one block per row r < count: a residue row r with centroid
  * c = centroid_of[r] >= 0 becomes yhat_r + yhat_c when nonempty[r], else a copy of yhat_c (its
