@@ -323,6 +323,22 @@ class Engine {
     });
   }
 
+  /// A sparse input already on the device: CSR with 64-bit row offsets (rows + 1 entries, which
+  /// may start at any value), 32-bit column indices and explicit values.
+  using DeviceCsrInput = CsrView<Value, std::int32_t, std::int64_t>;
+
+  /**
+   * @brief Runs a sparse input already on the device (see DeviceCsrInput; cols = input_size()).
+   * Each round is densified on the device from the caller's arrays: no staging, no allocation.
+   * @throws as the CSR overload
+   */
+  [[nodiscard]] RunResult<Value> run(DeviceCsrInput input, cuda::stream_ref stream) {
+    check_device_csr(input);
+    return run_rounds(input.rows, stream, [&](std::int64_t r0, std::int64_t b) {
+      load_device_csr(input, r0, b, stream);
+    });
+  }
+
   /**
    * @brief Stream-ordered inference of a dense device input into a dense device output.
    *
@@ -353,17 +369,65 @@ class Engine {
     SNICIT_EXPECTS(input.cols == input_size() && input.ld >= input.cols,
                    "run_async: the device input has " + std::to_string(input.cols) +
                        " columns but the network expects " + std::to_string(input_size()));
+    async_rounds(input.rows, output, stream, [&](std::int64_t r0, std::int64_t b) {
+      copy_rows_in(input.data + r0 * input.ld, input.ld, b, cudaMemcpyDeviceToDevice, stream);
+    });
+  }
+
+  /**
+   * @brief run_async for a sparse input already on the device (see DeviceCsrInput); the same
+   * output, synchronisation and capture rules as the dense overload.
+   */
+  void run_async(DeviceCsrInput input, DenseView<Value> output, cuda::stream_ref stream) {
+    check_device_csr(input);
+    async_rounds(input.rows, output, stream, [&](std::int64_t r0, std::int64_t b) {
+      load_device_csr(input, r0, b, stream);
+    });
+  }
+
+ private:
+  void check_device_csr(DeviceCsrInput const& input) const {
+    SNICIT_EXPECTS(input.cols == input_size(),
+                   "the device CSR input has " + std::to_string(input.cols) +
+                       " columns but the network expects " + std::to_string(input_size()));
+    SNICIT_EXPECTS(input.rows >= 0, "the device CSR input has a negative row count");
+    SNICIT_EXPECTS(input.rows == 0 || (input.row_offsets != nullptr &&
+                                       (input.nnz == 0 ||
+                                        (input.col_indices != nullptr && input.values != nullptr))),
+                   "the device CSR input needs row offsets, column indices and values");
+  }
+
+  /// Densifies rows [r0, r0 + b) of a device CSR input into act_buf_[0].
+  void load_device_csr(DeviceCsrInput const& input,
+                       std::int64_t r0,
+                       std::int64_t b,
+                       cuda::stream_ref stream) {
+    // Row r of the round holds entries [offsets[r0 + r], offsets[r0 + r + 1]) of the arrays.
+    kernels::scatter_csr_rows<Value>(input.row_offsets + r0,
+                                     0,
+                                     input.col_indices,
+                                     input.values,
+                                     buffer_view(0, input_size()).with_rows(b),
+                                     stream);
+  }
+
+  /// The rounds of run_async: validation before any work, then load, queue, scatter per round.
+  template <class Load>
+  void async_rounds(std::int64_t rows,
+                    DenseView<Value> output,
+                    cuda::stream_ref stream,
+                    Load&& load) {
     SNICIT_EXPECTS(output.cols == output_size() && output.ld >= output.cols,
                    "run_async: the output has " + std::to_string(output.cols) +
                        " columns but the network produces " + std::to_string(output_size()));
-    SNICIT_EXPECTS(output.rows == input.rows,
+    SNICIT_EXPECTS(output.rows == rows,
                    "run_async: the output has " + std::to_string(output.rows) +
-                       " rows but the input " + std::to_string(input.rows));
-    SNICIT_EXPECTS(input.rows >= 0, "run_async: negative row count");
-    if (input.rows == 0) {
+                       " rows but the input " + std::to_string(rows));
+    SNICIT_EXPECTS(rows >= 0, "run_async: negative row count");
+    if (rows == 0) {
       return;
     }
-    std::int64_t const round = round_rows(input.rows);
+    std::int64_t const round = round_rows(rows);
     if (opts_.bound_refresh_interval > 0) {
       cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
       SNICIT_CUDA_TRY(cudaStreamIsCapturing(stream.get(), &capture));
@@ -371,9 +435,9 @@ class Engine {
                      "run_async: the stream is being captured but bound_refresh_interval > 0 "
                      "needs host reads; construct the engine with bound_refresh_interval = 0");
     }
-    for (std::int64_t r0 = 0; r0 < input.rows; r0 += round) {
-      std::int64_t const b = std::min(round, input.rows - r0);
-      copy_rows_in(input.data + r0 * input.ld, input.ld, b, cudaMemcpyDeviceToDevice, stream);
+    for (std::int64_t r0 = 0; r0 < rows; r0 += round) {
+      std::int64_t const b = std::min(round, rows - r0);
+      load(r0, b);
       RoundPlan const plan = enqueue_round(b, stream, true);
       DenseView<Value> out{output.data + r0 * output.ld, b, output.cols, output.ld};
       SNICIT_CUDA_TRY(cudaMemset2DAsync(out.data,
@@ -392,7 +456,6 @@ class Engine {
     }
   }
 
- private:
   // Counter slots (row_index) in counters_ / h_counters_.
   [[nodiscard]] std::size_t slot_alive(std::int64_t l) const noexcept {  // l = 0 .. L
     return static_cast<std::size_t>(l);

@@ -312,3 +312,49 @@ TEST_CASE("run_async refuses to be captured when it would read counts on the hos
   REQUIRE(threw);
   REQUIRE(nodes == 0);
 }
+
+TEST_CASE("a sparse device input: run and run_async equal the host CSR run",
+          "[gpu][engine][async]") {
+  std::int64_t const L = 8;
+  auto const net = sdgc_like(256, L, 151);
+  auto const dense = oracle::random_input(700, 256, 0.35, 1.0f, true, 152);
+  auto const csr = oracle::to_csr(dense);
+  snicit::Stream s;
+  snicit::EngineOptions eo;
+  eo.max_batch = 300;
+  eo.bound_refresh_interval = 0;
+  eo.snicit = snicit::SnicitOptions::sdgc_defaults(L);
+  eo.snicit.batch_size = 300;  // three rounds: the device offsets of later rounds do not start at 0
+  SnicitEngine engine(net, eo, s);
+  auto const want = engine.run(csr, s);
+
+  std::vector<std::int64_t> off(csr.row_offsets.begin(), csr.row_offsets.end());
+  std::vector<std::int32_t> idx(csr.col_indices.begin(), csr.col_indices.end());
+  snicit::DeviceBuffer<std::int64_t> d_off(off.size(), s);
+  snicit::DeviceBuffer<std::int32_t> d_idx(idx.size(), s);
+  snicit::DeviceBuffer<float> d_val(csr.values.size(), s);
+  SNICIT_CUDA_TRY(cudaMemcpyAsync(
+      d_off.data(), off.data(), off.size() * sizeof(off[0]), cudaMemcpyHostToDevice, s.get()));
+  SNICIT_CUDA_TRY(cudaMemcpyAsync(
+      d_idx.data(), idx.data(), idx.size() * sizeof(idx[0]), cudaMemcpyHostToDevice, s.get()));
+  SNICIT_CUDA_TRY(cudaMemcpyAsync(d_val.data(),
+                                  csr.values.data(),
+                                  csr.values.size() * sizeof(float),
+                                  cudaMemcpyHostToDevice,
+                                  s.get()));
+  SnicitEngine::DeviceCsrInput in;
+  in.row_offsets = d_off.data();
+  in.col_indices = d_idx.data();
+  in.values = d_val.data();
+  in.rows = csr.rows;
+  in.cols = csr.cols;
+  in.nnz = csr.nnz();
+  auto const got = engine.run(in, s);
+  REQUIRE(got.categories == want.categories);
+  REQUIRE(got.activations == want.activations);
+
+  DeviceIo io(csr.rows, csr.cols, engine.output_size(), s);
+  io.poison(s);
+  engine.run_async(in, io.out_view(), s);
+  require_dense_equals(io.download(s), want);
+}

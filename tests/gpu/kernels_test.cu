@@ -204,6 +204,44 @@ TEST_CASE("select_rows compacts flagged rows and their ids in order", "[gpu][ker
   REQUIRE(q == wq);
 }
 
+TEST_CASE("copy_rows copies listed rows between lists, up to the device count", "[gpu][kernels]") {
+  snicit::Stream stream;
+  std::int64_t const rows = 50;
+  std::int64_t const cols = 9;
+  std::vector<float> in(static_cast<std::size_t>(rows * (cols + 2)));
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    in[i] = static_cast<float>(i) + 0.5f;
+  }
+  // Entry i copies input row 3i+1 to output row 49-2i; the device count (10) is below the
+  // bound (16), so entries 10..15 must not be copied.
+  std::vector<row_index> src, dst;
+  for (int i = 0; i < 16; ++i) {
+    src.push_back(static_cast<row_index>(3 * i + 1));
+    dst.push_back(static_cast<row_index>(49 - 2 * i));
+  }
+  auto d_in = to_device(in, stream);
+  auto d_src = to_device(src, stream);
+  auto d_dst = to_device(dst, stream);
+  auto d_count = to_device(std::vector<row_index>{10}, stream);
+  std::vector<float> out(static_cast<std::size_t>(rows * cols), -1.0f);
+  auto d_out = to_device(out, stream);
+  snicit::DenseView<float const> vin{d_in.data(), rows, cols + 2, cols + 2};
+  snicit::DenseView<float> vout{d_out.data(), rows, cols, cols};
+  snicit::kernels::copy_rows<float>(
+      vin, d_src.data(), d_dst.data(), d_count.data(), 16, vout, stream);
+  auto const got = to_host(d_out, out.size(), stream);
+  for (int i = 0; i < 10; ++i) {
+    for (std::int64_t j = 0; j < cols; ++j) {
+      out[static_cast<std::size_t>(dst[i] * cols + j)] =
+          in[static_cast<std::size_t>(src[i] * (cols + 2) + j)];
+    }
+  }
+  REQUIRE(got == out);
+  REQUIRE_THROWS_AS(snicit::kernels::copy_rows<float>(
+                        vin.with_cols(cols - 1), nullptr, nullptr, nullptr, 1, vout, stream),
+                    snicit::LogicError);
+}
+
 TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU",
           "[gpu][kernels]") {
   snicit::Stream stream;
