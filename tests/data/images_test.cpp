@@ -17,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <test_data.hpp>
 #include <utility>
 #include <vector>
 
@@ -26,17 +27,7 @@ namespace fs = std::filesystem;
 using snicit::CsrMatrix;
 namespace data = snicit::data;
 
-/// $SNICIT_DATA_DIR, else the configured SNICIT_TEST_DATA_DIR, else /work/shared/data.
-fs::path data_dir() {
-  if (char const* env = std::getenv("SNICIT_DATA_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-#if defined(SNICIT_TEST_DATA_DIR)
-  return SNICIT_TEST_DATA_DIR;
-#else
-  return "/work/shared/data";
-#endif
-}
+using snicit::test::data_dir;
 
 /// The MNIST t10k images, or nullopt after a warning when the shared data is absent.
 std::optional<snicit::io::MnistImages> load_t10k() {

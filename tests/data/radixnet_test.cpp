@@ -17,6 +17,7 @@
 #include <numeric>
 #include <string>
 #include <system_error>
+#include <test_data.hpp>
 #include <vector>
 
 namespace {
@@ -25,17 +26,7 @@ namespace fs = std::filesystem;
 using snicit::CsrMatrix;
 namespace data = snicit::data;
 
-/// $SNICIT_DATA_DIR, else the configured SNICIT_TEST_DATA_DIR, else /work/shared/data.
-fs::path data_dir() {
-  if (char const* env = std::getenv("SNICIT_DATA_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-#if defined(SNICIT_TEST_DATA_DIR)
-  return SNICIT_TEST_DATA_DIR;
-#else
-  return "/work/shared/data";
-#endif
-}
+using snicit::test::data_dir;
 
 /// A fresh folder under the temp dir, removed with its content on destruction.
 class TempDir {

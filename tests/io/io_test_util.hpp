@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <test_data.hpp>
+
 // Helpers of the snicit::io tests: unique temporary folders, writing small files (plain or
 // gzip), locating the shared data, and checking IoError messages.
 
@@ -73,17 +75,7 @@ inline std::string read_file(std::filesystem::path const& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-/// The shared data folder: $SNICIT_DATA_DIR, else the configured SNICIT_TEST_DATA_DIR.
-inline std::filesystem::path data_dir() {
-  if (char const* env = std::getenv("SNICIT_DATA_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-#if defined(SNICIT_TEST_DATA_DIR)
-  return SNICIT_TEST_DATA_DIR;
-#else
-  return "/work/shared/data";
-#endif
-}
+using snicit::test::data_dir;
 
 /// The small hand-made fixtures of these tests.
 inline std::filesystem::path fixture_dir() {

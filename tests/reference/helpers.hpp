@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <test_data.hpp>
+
 // Helpers for the snicit::reference tests: hand-built layers, seeded random networks and inputs,
 // a naive dense implementation of exact inference (written independently of the oracle, with the
 // same summation order so results must agree bit for bit), and the data directory.
@@ -21,18 +23,6 @@
 #include <vector>
 
 namespace snicit::test {
-
-/// Data directory: $SNICIT_DATA_DIR, else the configured SNICIT_TEST_DATA_DIR, else the default.
-inline std::filesystem::path data_dir() {
-  if (char const* env = std::getenv("SNICIT_DATA_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-#if defined(SNICIT_TEST_DATA_DIR)
-  return SNICIT_TEST_DATA_DIR;
-#else
-  return "/work/shared/data";
-#endif
-}
 
 /// A CSR matrix from (row, col, value) triplets (any order, no duplicates).
 inline CsrMatrix<float> csr_from_triplets(std::int64_t rows,
