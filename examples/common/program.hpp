@@ -36,6 +36,7 @@ inline constexpr int exit_runtime = 3;
 /// Runs `body` and maps every exception to the exit-code contract, printing one line.
 template <class Body>
 int guarded_main(char const* program, Body&& body) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // keep stdout lines ordered with stderr progress
   try {
     return body();
   } catch (snicit::IoError const& e) {
