@@ -11,9 +11,10 @@
 #include <snicit/io/mnist.hpp>
 #include <snicit/reference/reference.hpp>
 
+#include "test_data.hpp"
+
 #include <catch.hpp>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <vector>
@@ -22,11 +23,6 @@ namespace {
 
 using ExactEngine = snicit::Engine<float, snicit::spmm::RowGather<>, snicit::cluster::None>;
 using SnicitEngine = snicit::Engine<>;
-
-std::filesystem::path data_dir() {
-  char const* env = std::getenv("SNICIT_DATA_DIR");
-  return env != nullptr ? std::filesystem::path(env) : std::filesystem::path(SNICIT_TEST_DATA_DIR);
-}
 
 void sdgc_60000(std::int64_t neurons, std::int64_t layers) {
   auto const net = snicit::data::generate_sdgc_network({neurons, layers, 1, 0});
@@ -69,7 +65,7 @@ TEST_CASE("SNICIT categories equal the exact reference on SDGC 4096-120, 60000 i
 
 TEST_CASE("network A on MNIST: exact 94.94 %, SNICIT >= 94.5 % and within 0.05 % of the CPU",
           "[gpu][engine][data]") {
-  auto const dir = data_dir();
+  auto const dir = snicit::test::data_dir();
   auto const net_dir = dir / "beyond" / "n128-l18";
   auto const images_file = dir / "mnist" / "t10k-images-idx3-ubyte.gz";
   auto const labels_file = dir / "mnist" / "t10k-labels-idx1-ubyte.gz";
