@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <test_data.hpp>
 #include <vector>
 
 namespace {
@@ -63,10 +64,7 @@ void require_close(snicit::reference::InferenceResult const& want,
   REQUIRE(bad == 0);
 }
 
-std::filesystem::path data_dir() {
-  char const* env = std::getenv("SNICIT_DATA_DIR");
-  return env != nullptr ? std::filesystem::path(env) : std::filesystem::path(SNICIT_TEST_DATA_DIR);
-}
+using snicit::test::data_dir;
 
 }  // namespace
 
