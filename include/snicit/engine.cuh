@@ -197,6 +197,8 @@ class Engine {
       layers_.push_back(detail::make_device_layer<Value, Allocator>(
           l, Spmm::weight_layout, h_off, h_idx, h_val, h_bias, alloc_, stream));
       // Pageable copies are staged before cudaMemcpyAsync returns, so the vectors can be reused.
+      spmm_states_.push_back(
+          kernels::prepare_spmm_layer<Spmm, Value, Allocator>(l, opts.max_batch, alloc_, stream));
     }
     auto const rows = static_cast<std::size_t>(mb);
     for (auto& a : act_buf_) {
@@ -706,7 +708,7 @@ class Engine {
       args.d_num_rows = counter(live_slot);
       args.num_rows_bound = bound;
       args.alive = flags_.data();
-      kernels::spmm<Spmm>(args, act_, stream);
+      kernels::spmm<Spmm>(args, spmm_states_[static_cast<std::size_t>(l - 1)], act_, stream);
       cur ^= 1;
       if (droppable_[static_cast<std::size_t>(l)]) {
         select(flags_.data(),
@@ -831,7 +833,7 @@ class Engine {
         args.d_num_rows = counter(slot_list());
         args.num_rows_bound = post_bound;
         args.alive = nullptr;
-        kernels::spmm<Spmm>(args, act_, stream);
+        kernels::spmm<Spmm>(args, spmm_states_[static_cast<std::size_t>(l - 1)], act_, stream);
         kernels::post_update<Cluster::block_threads, Value, Activation>(
             buffer_view(s_buf, n_out).as_const(),
             buffer_view(p_buf, n_out),
@@ -1035,6 +1037,8 @@ class Engine {
   std::int64_t ld_ = 0;               ///< max width: leading dimension of every activation row
   std::vector<bool> droppable_;       ///< [l]: zero rows after layer l stay zero
   std::vector<detail::DeviceLayer<Value, Allocator>> layers_;
+  /// Per-layer state of the spMM backend (NoLayerState entries for stateless backends).
+  std::vector<kernels::spmm_layer_state_t<Spmm, Value, Allocator>> spmm_states_;
   DeviceBuffer<Value, Allocator> act_buf_[2];       ///< ping-pong activations, max_batch x ld_
   DeviceBuffer<row_index, Allocator> ids_[2];       ///< row ids of the live list (ping-pong)
   DeviceBuffer<row_index, Allocator> pos_[2];       ///< gather positions of the live list / scratch

@@ -12,11 +12,30 @@
  * `snicit::kernels::SpmmBackend<MyPolicy>` with
  * `template <class Value, class Act> static void launch(SpmmArgs<Value> const&, Act, cuda::stream_ref)`
  * computing exactly what SpmmArgs documents; the Engine then accepts `MyPolicy`.
+ *
+ * @par Backends with per-layer state
+ * A backend that prepares each layer once at engine construction (a permuted block layout,
+ * library descriptors, compiled kernels, dense copies of the weights, scratch sized for the
+ * batch) additionally declares
+ * @code
+ * template <class Value, class Allocator> struct layer_state;   // owning, movable
+ * template <class Value, class Allocator>
+ * static layer_state<Value, Allocator> prepare(SparseLayer<Value> const& layer,
+ *                                              std::int64_t max_rows, Allocator const& alloc,
+ *                                              cuda::stream_ref stream);
+ * template <class Value, class Allocator, class Act>
+ * static void launch(SpmmArgs<Value> const& args, layer_state<Value, Allocator> const& state,
+ *                    Act const& act, cuda::stream_ref stream);
+ * @endcode
+ * `prepare` may allocate and synchronise (it runs in the Engine constructor); `launch` must only
+ * queue work on `stream` (no allocation, no synchronisation, capture-safe). `args.weights` still
+ * holds the engine's CSR upload in `Policy::weight_layout`, so a backend may fall back to it.
  */
 
 #include <snicit/config.hpp>
 #include <snicit/detail/kernels/spmm.cuh>
 #include <snicit/error.hpp>
+#include <snicit/network.hpp>
 #include <snicit/policy/concepts.hpp>
 #include <snicit/policy/spmm.hpp>
 #include <snicit/types.hpp>
@@ -26,6 +45,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 SNICIT_NAMESPACE_BEGIN
 namespace kernels {
@@ -66,6 +86,54 @@ template <class Policy>
 inline constexpr bool
     has_spmm_backend_v<Policy, std::void_t<decltype(sizeof(SpmmBackend<Policy>))>> = true;
 
+/// The per-layer state of stateless backends.
+struct NoLayerState {};
+
+/// `SpmmBackend<Policy>::layer_state<Value, Allocator>` when the backend declares one, else
+/// NoLayerState.
+template <class Policy, class Value, class Allocator, class = void>
+struct spmm_layer_state {
+  using type = NoLayerState;
+};
+template <class Policy, class Value, class Allocator>
+struct spmm_layer_state<
+    Policy,
+    Value,
+    Allocator,
+    std::void_t<typename SpmmBackend<Policy>::template layer_state<Value, Allocator>>> {
+  using type = typename SpmmBackend<Policy>::template layer_state<Value, Allocator>;
+};
+template <class Policy, class Value, class Allocator>
+using spmm_layer_state_t = typename spmm_layer_state<Policy, Value, Allocator>::type;
+
+/// True when the backend of `Policy` prepares per-layer state.
+template <class Policy, class Value, class Allocator>
+inline constexpr bool spmm_has_layer_state_v =
+    !std::is_same_v<spmm_layer_state_t<Policy, Value, Allocator>, NoLayerState>;
+
+/**
+ * @brief Prepares the per-layer state of `Policy`'s backend for `layer` (NoLayerState for
+ * stateless backends). Called once per layer at engine construction; may allocate and
+ * synchronise.
+ * @param max_rows the most batch rows a launch will see
+ */
+template <class Policy, class Value, class Allocator>
+[[nodiscard]] spmm_layer_state_t<Policy, Value, Allocator> prepare_spmm_layer(
+    SparseLayer<Value> const& layer,
+    std::int64_t max_rows,
+    Allocator const& alloc,
+    cuda::stream_ref stream) {
+  if constexpr (spmm_has_layer_state_v<Policy, Value, Allocator>) {
+    return SpmmBackend<Policy>::template prepare<Value, Allocator>(layer, max_rows, alloc, stream);
+  } else {
+    (void)layer;
+    (void)max_rows;
+    (void)alloc;
+    (void)stream;
+    return NoLayerState{};
+  }
+}
+
 /**
  * @brief One sparse layer over a list of batch rows:
  * `out.row(out_rows[i]) = f(in.row(in_rows[i]) * W)` for i < min(*d_num_rows, bound), with
@@ -101,6 +169,31 @@ void spmm(SpmmArgs<Value> const& args, Act const& act, cuda::stream_ref stream) 
   SNICIT_EXPECTS(args.in.ld >= args.in.cols && args.out.ld >= args.out.cols,
                  "spmm: leading dimension smaller than the row width");
   SpmmBackend<Policy>::launch(args, act, stream);
+}
+
+/**
+ * @brief As spmm(args, act, stream), for backends with per-layer state: `state` comes from
+ * prepare_spmm_layer<Policy>(...) for the same layer (a NoLayerState is accepted for stateless
+ * backends, so callers can be generic).
+ */
+template <class Policy, class Value, class State, class Act>
+requires SpmmPolicy<Policy>
+void spmm(SpmmArgs<Value> const& args,
+          State const& state,
+          Act const& act,
+          cuda::stream_ref stream) {
+  if constexpr (std::is_same_v<State, NoLayerState>) {
+    spmm<Policy>(args, act, stream);
+  } else {
+    static_assert(has_spmm_backend_v<Policy>,
+                  "snicit::kernels::spmm: no SpmmBackend<Policy> specialisation for this policy");
+    static_assert(is_activation_v<Act, Value>,
+                  "snicit::kernels::spmm: Act must map Value to Value");
+    SNICIT_EXPECTS(args.num_rows_bound >= 0, "spmm: negative row bound");
+    SNICIT_EXPECTS(args.in.ld >= args.in.cols && args.out.ld >= args.out.cols,
+                   "spmm: leading dimension smaller than the row width");
+    SpmmBackend<Policy>::launch(args, state, act, stream);
+  }
 }
 
 }  // namespace kernels
