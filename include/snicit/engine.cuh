@@ -24,6 +24,10 @@
 #include <snicit/kernels/recover.cuh>
 #include <snicit/kernels/rows.cuh>
 #include <snicit/kernels/spmm.cuh>
+#include <snicit/kernels/spmm_block.cuh>
+#include <snicit/kernels/spmm_dense.cuh>
+#include <snicit/kernels/spmm_scatter.cuh>
+#include <snicit/kernels/spmm_tiled.cuh>
 #include <snicit/matrix.hpp>
 #include <snicit/memory/allocator.hpp>
 #include <snicit/memory/device_buffer.hpp>

@@ -7,6 +7,14 @@
 // bit-identical to the CPU reference (ascending-input order, no FMA) or only within tolerance.
 
 #include <snicit/engine.cuh>
+#include <snicit/kernels/spmm_block.cuh>
+#if defined(SNICIT_TEST_WITH_NVRTC)  // the target links CUDA::nvrtc
+#include <snicit/kernels/spmm_compiled.cuh>
+#endif
+#include <snicit/kernels/spmm_dense.cuh>
+#if defined(SNICIT_TEST_WITH_CUSPARSE)  // the target links snicit::cusparse
+#include <snicit/kernels/spmm_cusparse.cuh>
+#endif
 
 #include <tuple>
 
@@ -20,6 +28,16 @@ struct Backend {
 
 using all_backends = std::tuple<
     // BACKEND LIST: one line per backend, keep the trailing comma structure
-    Backend<spmm::RowGather<>, true>>;
+    Backend<spmm::RowGather<>, true>,
+    Backend<spmm::BlockDense<>, true>,
+#if defined(SNICIT_TEST_WITH_NVRTC)
+    Backend<spmm::Compiled<>, true>,
+#endif
+    Backend<spmm::DenseTensorCore<spmm::Precision::fp16_split>, false>,
+#if defined(SNICIT_TEST_WITH_CUSPARSE)
+    Backend<spmm::Cusparse<>, false>,
+#endif
+    Backend<spmm::RowScatter<>, false>,
+    Backend<spmm::RegisterTiled<>, true>>;
 
 }  // namespace snicit::test
