@@ -49,6 +49,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -201,8 +202,8 @@ class Engine {
       layers_.push_back(detail::make_device_layer<Value, Allocator>(
           l, Spmm::weight_layout, h_off, h_idx, h_val, h_bias, alloc_, stream));
       // Pageable copies are staged before cudaMemcpyAsync returns, so the vectors can be reused.
-      spmm_states_.push_back(
-          kernels::prepare_spmm_layer<Spmm, Value, Allocator>(l, opts.max_batch, alloc_, stream));
+      spmm_states_.push_back(kernels::prepare_spmm_layer<Spmm, Value, Allocator>(
+          l, opts.max_batch, alloc_, stream, spmm_shared_));
     }
     auto const rows = static_cast<std::size_t>(mb);
     for (auto& a : act_buf_) {
@@ -1043,6 +1044,8 @@ class Engine {
   std::vector<detail::DeviceLayer<Value, Allocator>> layers_;
   /// Per-layer state of the spMM backend (NoLayerState entries for stateless backends).
   std::vector<kernels::spmm_layer_state_t<Spmm, Value, Allocator>> spmm_states_;
+  /// Scratch the spMM backend shares across layers (see kernels::SpmmBackend); may be empty.
+  std::shared_ptr<void> spmm_shared_;
   DeviceBuffer<Value, Allocator> act_buf_[2];       ///< ping-pong activations, max_batch x ld_
   DeviceBuffer<row_index, Allocator> ids_[2];       ///< row ids of the live list (ping-pong)
   DeviceBuffer<row_index, Allocator> pos_[2];       ///< gather positions of the live list / scratch

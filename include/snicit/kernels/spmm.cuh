@@ -30,6 +30,11 @@
  * `prepare` may allocate and synchronise (it runs in the Engine constructor); `launch` must only
  * queue work on `stream` (no allocation, no synchronisation, capture-safe). `args.weights` still
  * holds the engine's CSR upload in `Policy::weight_layout`, so a backend may fall back to it.
+ *
+ * `prepare` may take a fifth parameter, `std::shared_ptr<void>& shared`: one slot per Engine,
+ * the same for every layer, for scratch that all layers can share because an engine runs its
+ * layers one after another on one stream (e.g. cuSPARSE's gathered input and product buffers,
+ * which would otherwise cost max_rows x (N_in + N_out) values per layer).
  */
 
 #include <snicit/config.hpp>
@@ -44,6 +49,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <type_traits>
 
@@ -122,16 +128,36 @@ template <class Policy, class Value, class Allocator>
     SparseLayer<Value> const& layer,
     std::int64_t max_rows,
     Allocator const& alloc,
-    cuda::stream_ref stream) {
+    cuda::stream_ref stream,
+    std::shared_ptr<void>& shared) {
   if constexpr (spmm_has_layer_state_v<Policy, Value, Allocator>) {
-    return SpmmBackend<Policy>::template prepare<Value, Allocator>(layer, max_rows, alloc, stream);
+    using B = SpmmBackend<Policy>;
+    if constexpr (requires {
+                    B::template prepare<Value, Allocator>(layer, max_rows, alloc, stream, shared);
+                  }) {
+      return B::template prepare<Value, Allocator>(layer, max_rows, alloc, stream, shared);
+    } else {
+      return B::template prepare<Value, Allocator>(layer, max_rows, alloc, stream);
+    }
   } else {
     (void)layer;
     (void)max_rows;
     (void)alloc;
     (void)stream;
+    (void)shared;
     return NoLayerState{};
   }
+}
+
+/// As above, for a single layer outside an Engine (its own shared slot).
+template <class Policy, class Value, class Allocator>
+[[nodiscard]] spmm_layer_state_t<Policy, Value, Allocator> prepare_spmm_layer(
+    SparseLayer<Value> const& layer,
+    std::int64_t max_rows,
+    Allocator const& alloc,
+    cuda::stream_ref stream) {
+  std::shared_ptr<void> shared;
+  return prepare_spmm_layer<Policy, Value, Allocator>(layer, max_rows, alloc, stream, shared);
 }
 
 /**

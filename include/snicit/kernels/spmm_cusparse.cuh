@@ -197,17 +197,24 @@ template <int BlockThreads, spmm::CusparseAlgorithm Algorithm>
 struct SpmmBackend<spmm::Cusparse<BlockThreads, Algorithm>> {
   using policy = spmm::Cusparse<BlockThreads, Algorithm>;
 
+  /// The gathered-input and product buffers, shared by every layer of one Engine (its layers run
+  /// one after another on one stream); grown to the widest layer while the engine is built.
+  template <class Value, class Allocator>
+  struct shared_scratch {
+    DeviceBuffer<Value, Allocator> gathered;  ///< max_rows x max N_in
+    DeviceBuffer<Value, Allocator> product;   ///< max_rows x max N_out
+  };
+
   /// Owning, movable per-layer state (see the policy for its contents).
   template <class Value, class Allocator>
   struct layer_state {
     std::shared_ptr<detail::CusparseHandle> handle;
     std::unique_ptr<detail::CusparseDescriptors> desc;
-    DeviceBuffer<std::int32_t, Allocator> offsets;  ///< N_out + 1
-    DeviceBuffer<std::int32_t, Allocator> indices;  ///< nnz
-    DeviceBuffer<Value, Allocator> values;          ///< nnz
-    DeviceBuffer<Value, Allocator> gathered;        ///< max_rows x N_in
-    DeviceBuffer<Value, Allocator> product;         ///< max_rows x N_out
-    DeviceBuffer<std::byte, Allocator> workspace;   ///< cusparseSpMM external buffer
+    DeviceBuffer<std::int32_t, Allocator> offsets;              ///< N_out + 1
+    DeviceBuffer<std::int32_t, Allocator> indices;              ///< nnz
+    DeviceBuffer<Value, Allocator> values;                      ///< nnz
+    std::shared_ptr<shared_scratch<Value, Allocator>> scratch;  ///< shared across layers
+    DeviceBuffer<std::byte, Allocator> workspace;               ///< cusparseSpMM external buffer
     std::int64_t n_in = 0;
     std::int64_t n_out = 0;
     std::int64_t nnz = 0;
@@ -224,7 +231,8 @@ struct SpmmBackend<spmm::Cusparse<BlockThreads, Algorithm>> {
   static layer_state<Value, Allocator> prepare(SparseLayer<Value> const& layer,
                                                std::int64_t max_rows,
                                                Allocator const& alloc,
-                                               cuda::stream_ref stream) {
+                                               cuda::stream_ref stream,
+                                               std::shared_ptr<void>& shared) {
     auto const& w = layer.weights;
     SNICIT_EXPECTS(max_rows >= 0, "spmm::Cusparse: negative max_rows");
     SNICIT_EXPECTS(w.values.size() == static_cast<std::size_t>(w.nnz()),
@@ -274,11 +282,23 @@ struct SpmmBackend<spmm::Cusparse<BlockThreads, Algorithm>> {
     upload(s.indices, idx);
     upload(s.values, val);
 
+    // The engine-wide scratch, grown to this layer if needed. The descriptors below are created
+    // on it, and launch re-points them (cusparseDnMatSetValues) at the final buffers, so a
+    // later growth does not leave earlier layers with stale pointers.
+    using Scratch = shared_scratch<Value, Allocator>;
+    if (!shared) {
+      shared = std::make_shared<Scratch>();
+    }
+    s.scratch = std::static_pointer_cast<Scratch>(shared);
     auto const rows = static_cast<std::size_t>(s.max_rows);
-    s.gathered = DeviceBuffer<Value, Allocator>(
-        rows * static_cast<std::size_t>(std::max<std::int64_t>(s.n_in, 1)), stream, alloc);
-    s.product = DeviceBuffer<Value, Allocator>(
-        rows * static_cast<std::size_t>(std::max<std::int64_t>(s.n_out, 1)), stream, alloc);
+    auto grow = [&](DeviceBuffer<Value, Allocator>& buf, std::int64_t width) {
+      std::size_t const need = rows * static_cast<std::size_t>(std::max<std::int64_t>(width, 1));
+      if (buf.size() < need) {
+        buf = DeviceBuffer<Value, Allocator>(need, stream, alloc);
+      }
+    };
+    grow(s.scratch->gathered, s.n_in);
+    grow(s.scratch->product, s.n_out);
 
     cudaDataType_t const vt = detail::cusparse_value_type<Value>();
     auto& d = *s.desc;
@@ -311,7 +331,7 @@ struct SpmmBackend<spmm::Cusparse<BlockThreads, Algorithm>> {
                                               s.n_in,
                                               c,
                                               std::max<std::int64_t>(s.n_in, 1),
-                                              s.gathered.data(),
+                                              s.scratch->gathered.data(),
                                               vt,
                                               CUSPARSE_ORDER_COL));
       d.gathered.push_back(b);
@@ -319,7 +339,7 @@ struct SpmmBackend<spmm::Cusparse<BlockThreads, Algorithm>> {
                                               s.n_out,
                                               c,
                                               std::max<std::int64_t>(s.n_out, 1),
-                                              s.product.data(),
+                                              s.scratch->product.data(),
                                               vt,
                                               CUSPARSE_ORDER_COL));
       d.product.push_back(p);
@@ -370,21 +390,22 @@ struct SpmmBackend<spmm::Cusparse<BlockThreads, Algorithm>> {
       ++b;  // the last rung is max_rows >= bound
     }
     std::int64_t const cols = d.columns[b];
+    Value* const gathered = s.scratch->gathered.data();
+    Value* const product = s.scratch->product.data();
     if (s.nnz > 0 && s.n_in > 0) {
       std::int64_t const total = cols * s.n_in;
       auto const grid = static_cast<unsigned>(
           std::min<std::int64_t>((total + BlockThreads - 1) / BlockThreads, 65535));
-      detail::cusparse_gather_kernel<BlockThreads, Value>
-          <<<grid, BlockThreads, 0, stream.get()>>>(args.in,
-                                                    args.in_rows,
-                                                    args.d_num_rows,
-                                                    args.num_rows_bound,
-                                                    const_cast<Value*>(s.gathered.data()),
-                                                    cols);
+      detail::cusparse_gather_kernel<BlockThreads, Value><<<grid, BlockThreads, 0, stream.get()>>>(
+          args.in, args.in_rows, args.d_num_rows, args.num_rows_bound, gathered, cols);
       SNICIT_CHECK_LAUNCH();
       Value const alpha = Value(1);
       Value const beta = Value(0);
       std::lock_guard<std::mutex> lock(s.handle->mutex());
+      // Host-side descriptor updates only (capture-safe): the shared buffers may have grown
+      // after this layer was prepared.
+      SNICIT_CUSPARSE_TRY(cusparseDnMatSetValues(d.gathered[b], gathered));
+      SNICIT_CUSPARSE_TRY(cusparseDnMatSetValues(d.product[b], product));
       SNICIT_CUSPARSE_TRY(cusparseSetStream(s.handle->get(), stream.get()));
       SNICIT_CUSPARSE_TRY(cusparseSpMM(s.handle->get(),
                                        CUSPARSE_OPERATION_NON_TRANSPOSE,
@@ -399,14 +420,12 @@ struct SpmmBackend<spmm::Cusparse<BlockThreads, Algorithm>> {
                                        const_cast<std::byte*>(s.workspace.data())));
     } else if (s.n_out > 0) {
       // An empty layer: the product is zero (cuSPARSE is not asked about nnz = 0).
-      SNICIT_CUDA_TRY(cudaMemsetAsync(const_cast<Value*>(s.product.data()),
-                                      0,
-                                      static_cast<std::size_t>(cols * s.n_out) * sizeof(Value),
-                                      stream.get()));
+      SNICIT_CUDA_TRY(cudaMemsetAsync(
+          product, 0, static_cast<std::size_t>(cols * s.n_out) * sizeof(Value), stream.get()));
     }
     detail::cusparse_epilogue_kernel<BlockThreads, Value, Act>
         <<<static_cast<unsigned>(args.num_rows_bound), BlockThreads, 0, stream.get()>>>(
-            args, s.product.data(), act);
+            args, product, act);
     SNICIT_CHECK_LAUNCH();
   }
 };
