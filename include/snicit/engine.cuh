@@ -24,6 +24,7 @@
 #include <snicit/kernels/recover.cuh>
 #include <snicit/kernels/rows.cuh>
 #include <snicit/kernels/spmm.cuh>
+#include <snicit/kernels/spmm_auto.cuh>
 #include <snicit/kernels/spmm_block.cuh>
 #include <snicit/kernels/spmm_dense.cuh>
 #include <snicit/kernels/spmm_scatter.cuh>

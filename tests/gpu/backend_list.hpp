@@ -38,6 +38,7 @@ using all_backends = std::tuple<
     Backend<spmm::Cusparse<>, false>,
 #endif
     Backend<spmm::RowScatter<>, false>,
+    Backend<spmm::Auto<>, false>,
     Backend<spmm::RegisterTiled<>, true>>;
 
 }  // namespace snicit::test

@@ -484,3 +484,26 @@ TEMPLATE_LIST_TEST_CASE("every backend classifies network A within 0.05 % of the
   CHECK(std::fabs(exact - cpu_exact) <= 0.0005);
   CHECK(std::fabs(snicit - cpu_snicit) <= 0.0005);
 }
+
+TEST_CASE("spmm::Auto picks the dense tensor-core path for dense-ish layers, RegisterTiled else",
+          "[gpu][backends][auto]") {
+  using Backend = snicit::kernels::SpmmBackend<snicit::spmm::Auto<>>;
+  using snicit::kernels::AutoChoice;
+  // network-A-like: 128 x 128 with 77 inputs per output (60 % dense)
+  auto const dense = oracle::random_network(128, 1, 77, 0.0f, 1.0f, 5, 0.0f, -0.1f, 0.1f);
+  CHECK(Backend::choose(dense.layers[0]) == AutoChoice::dense_tensor_core);
+  // SDGC: 32 inputs per output, density 32 / N
+  snicit::SparseLayer<float> sdgc{snicit::data::radixnet_layer(1024, 1, 1), {-0.3f}};
+  CHECK(Backend::choose(sdgc) == AutoChoice::register_tiled);
+  // too large to densify even when dense
+  using Small = snicit::kernels::SpmmBackend<snicit::spmm::Auto<25, 100>>;
+  CHECK(Small::choose(dense.layers[0]) == AutoChoice::register_tiled);
+  // the prepared state holds exactly the chosen backend
+  snicit::Stream stream;
+  auto const s =
+      snicit::kernels::prepare_spmm_layer<snicit::spmm::Auto<>, float, snicit::AsyncAllocator>(
+          dense.layers[0], 64, snicit::AsyncAllocator{}, stream);
+  CHECK(s.choice == AutoChoice::dense_tensor_core);
+  CHECK(s.dense.has_value());
+  CHECK_FALSE(s.tiled.has_value());
+}

@@ -1,0 +1,94 @@
+// SPDX-FileCopyrightText: 2026 The snicit authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/**
+ * @file spmm_auto.cuh
+ * @brief The backend of `spmm::Auto`: a per-layer choice between DenseTensorCore and
+ * RegisterTiled, made once at engine construction.
+ */
+
+#include <snicit/config.hpp>
+#include <snicit/kernels/spmm.cuh>
+#include <snicit/kernels/spmm_dense.cuh>
+#include <snicit/kernels/spmm_tiled.cuh>
+#include <snicit/network.hpp>
+#include <snicit/policy/spmm_auto.hpp>
+
+#include <cuda/stream_ref>
+
+#include <cstdint>
+#include <optional>
+
+SNICIT_NAMESPACE_BEGIN
+namespace kernels {
+
+/// Which backend spmm::Auto picked for a layer.
+enum class AutoChoice { register_tiled, dense_tensor_core };
+
+template <int DensePercent, std::int64_t DenseMaxElements>
+struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements>> {
+  using policy = spmm::Auto<DensePercent, DenseMaxElements>;
+  using dense_policy = spmm::DenseTensorCore<spmm::Precision::fp16_split>;
+  using tiled_policy = spmm::RegisterTiled<>;
+
+  /// The chosen backend and its prepared state (only that one is set).
+  template <class Value, class Allocator>
+  struct layer_state {
+    AutoChoice choice = AutoChoice::register_tiled;
+    std::optional<spmm_layer_state_t<dense_policy, Value, Allocator>> dense;
+    std::optional<spmm_layer_state_t<tiled_policy, Value, Allocator>> tiled;
+  };
+
+  /// The cost model's choice for a layer (see spmm::Auto).
+  template <class Value>
+  [[nodiscard]] static AutoChoice choose(SparseLayer<Value> const& layer) noexcept {
+    auto const& w = layer.weights;
+    std::int64_t const elements = w.rows * w.cols;
+    if (elements <= 0 || elements > policy::dense_max_elements) {
+      return AutoChoice::register_tiled;
+    }
+    // density >= DensePercent / 100, in integers
+    return w.nnz() * 100 >= std::int64_t{policy::dense_percent} * elements
+               ? AutoChoice::dense_tensor_core
+               : AutoChoice::register_tiled;
+  }
+
+  template <class Value, class Allocator>
+  static layer_state<Value, Allocator> prepare(SparseLayer<Value> const& layer,
+                                               std::int64_t max_rows,
+                                               Allocator const& alloc,
+                                               cuda::stream_ref stream) {
+    layer_state<Value, Allocator> s;
+    s.choice = choose(layer);
+    if (s.choice == AutoChoice::dense_tensor_core) {
+      s.dense.emplace(
+          prepare_spmm_layer<dense_policy, Value, Allocator>(layer, max_rows, alloc, stream));
+    } else {
+      s.tiled.emplace(
+          prepare_spmm_layer<tiled_policy, Value, Allocator>(layer, max_rows, alloc, stream));
+    }
+    return s;
+  }
+
+  template <class Value, class Allocator, class Act>
+  static void launch(SpmmArgs<Value> const& args,
+                     layer_state<Value, Allocator> const& s,
+                     Act const& act,
+                     cuda::stream_ref stream) {
+    if (s.choice == AutoChoice::dense_tensor_core) {
+      spmm<dense_policy>(args, *s.dense, act, stream);
+    } else {
+      spmm<tiled_policy>(args, *s.tiled, act, stream);
+    }
+  }
+
+  /// Without a prepared state (a layer used outside an Engine): RegisterTiled's fallback.
+  template <class Value, class Act>
+  static void launch(SpmmArgs<Value> const& args, Act const& act, cuda::stream_ref stream) {
+    spmm<tiled_policy>(args, act, stream);
+  }
+};
+
+}  // namespace kernels
+SNICIT_NAMESPACE_END
