@@ -134,7 +134,7 @@ int run(int argc, char** argv) {
     result.logits = reference::dense_layer(net.output, h, std::nullopt, cli.common.threads);
     result.predicted = reference::argmax_rows(result.logits);
     ms = r.median_ms;
-    device_name = "gpu (" + r.device + ")";
+    device_name = "gpu (" + r.device + ", " + backend_name(cli.common.backend) + ")";
     report["gpu"] = {
         {"name", r.device}, {"rep_ms", r.rep_ms}, {"phases", r.phases}, {"rounds", r.stats}};
   } else {

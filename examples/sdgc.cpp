@@ -191,7 +191,7 @@ int run(int argc, char** argv) {
     auto r = run_on_gpu(net, images, cli.common.gpu_options(options, program));
     categories = std::move(r.categories);
     ms = r.median_ms;
-    device_name = "gpu (" + r.device + ")";
+    device_name = "gpu (" + r.device + ", " + backend_name(cli.common.backend) + ")";
     report["gpu"] = {
         {"name", r.device}, {"rep_ms", r.rep_ms}, {"phases", r.phases}, {"rounds", r.stats}};
   } else {

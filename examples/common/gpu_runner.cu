@@ -28,7 +28,7 @@ nlohmann::json to_json(RunStats const& s) {
   return rounds;
 }
 
-template <class Cluster, class Input>
+template <class Spmm, class Cluster, class Input>
 GpuRunResult run_with(SparseNetwork<float> const& net, Input const& input, GpuRunOptions const& o) {
   Stream stream;
   EngineOptions eo;
@@ -36,7 +36,7 @@ GpuRunResult run_with(SparseNetwork<float> const& net, Input const& input, GpuRu
   std::int64_t const round = o.snicit.batch_size > 0 ? o.snicit.batch_size : input.rows;
   eo.max_batch = std::max<std::int64_t>(1, std::min<std::int64_t>(round, input.rows));
   eo.return_activations = o.activations;
-  Engine<float, spmm::RowGather<>, Cluster> engine(net, eo, stream.ref());
+  Engine<float, Spmm, Cluster> engine(net, eo, stream.ref());
 
   GpuRunResult out;
   cudaDeviceProp prop{};
@@ -91,12 +91,30 @@ GpuRunResult run_with(SparseNetwork<float> const& net, Input const& input, GpuRu
   return out;
 }
 
+template <class Spmm, class Input>
+GpuRunResult with_cluster(SparseNetwork<float> const& net,
+                          Input const& input,
+                          GpuRunOptions const& o) {
+  if (o.exact) {
+    return run_with<Spmm, cluster::None>(net, input, o);
+  }
+  return run_with<Spmm, cluster::CoarseSample<>>(net, input, o);
+}
+
 template <class Input>
 GpuRunResult dispatch(SparseNetwork<float> const& net, Input const& input, GpuRunOptions const& o) {
-  if (o.exact) {
-    return run_with<cluster::None>(net, input, o);
+  // The CLI's runtime choice resolved to policy types at the edge (style guide 3.5).
+  switch (o.backend) {
+    case Backend::row_gather:
+      return with_cluster<spmm::RowGather<>>(net, input, o);
+    case Backend::register_tiled:
+      return with_cluster<spmm::RegisterTiled<>>(net, input, o);
+    case Backend::block_dense:
+      return with_cluster<spmm::BlockDense<>>(net, input, o);
+    case Backend::automatic:
+      break;
   }
-  return run_with<cluster::CoarseSample<>>(net, input, o);
+  return with_cluster<spmm::Auto<>>(net, input, o);
 }
 
 }  // namespace

@@ -17,14 +17,33 @@
 
 namespace snicit::programs {
 
+/// The spMM backends the programs can select (--backend).
+enum class Backend { automatic, row_gather, register_tiled, block_dense };
+
+/// The --backend spelling of a backend.
+inline char const* backend_name(Backend b) {
+  switch (b) {
+    case Backend::row_gather:
+      return "row-gather";
+    case Backend::register_tiled:
+      return "register-tiled";
+    case Backend::block_dense:
+      return "block-dense";
+    case Backend::automatic:
+      break;
+  }
+  return "auto";
+}
+
 struct GpuRunOptions {
-  bool exact = false;        ///< cluster::None instead of SNICIT
-  SnicitOptions snicit{};    ///< SNICIT knobs (batch_size also applies in exact mode)
-  bool activations = false;  ///< return the final activations of the live rows
-  bool progress = false;     ///< print per-layer lines to stderr
-  int warmup = 1;            ///< untimed runs first
-  int reps = 3;              ///< timed runs; the median is reported
-  char const* program = "";  ///< prefix of progress lines
+  Backend backend = Backend::automatic;  ///< spmm::Auto by default
+  bool exact = false;                    ///< cluster::None instead of SNICIT
+  SnicitOptions snicit{};                ///< SNICIT knobs (batch_size also applies in exact mode)
+  bool activations = false;              ///< return the final activations of the live rows
+  bool progress = false;                 ///< print per-layer lines to stderr
+  int warmup = 1;                        ///< untimed runs first
+  int reps = 3;                          ///< timed runs; the median is reported
+  char const* program = "";              ///< prefix of progress lines
 };
 
 struct GpuRunResult {

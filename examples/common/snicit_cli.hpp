@@ -32,6 +32,7 @@ struct CommonCli {
   bool no_verify = false;
   int warmup = 1;
   int reps = 3;
+  Backend backend = Backend::automatic;
 
   // SNICIT knobs as given on the command line (applied over the workload defaults)
   std::int64_t threshold = 0;
@@ -68,6 +69,14 @@ struct CommonCli {
     app.add_flag("--no-verify", no_verify, "skip the check against the CPU reference");
     app.add_option("--warmup", warmup, "GPU: untimed runs before timing")
         ->check(CLI::NonNegativeNumber);
+    std::map<std::string, Backend> const backends{{"auto", Backend::automatic},
+                                                  {"row-gather", Backend::row_gather},
+                                                  {"register-tiled", Backend::register_tiled},
+                                                  {"block-dense", Backend::block_dense}};
+    app.add_option("--backend",
+                   backend,
+                   "GPU spMM backend: auto | row-gather | register-tiled | block-dense")
+        ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case));
     app.add_option("--reps", reps, "GPU: timed runs (the median is reported)")
         ->check(CLI::PositiveNumber);
 
@@ -135,6 +144,7 @@ struct CommonCli {
   /// The GPU runner's options from the command line.
   [[nodiscard]] GpuRunOptions gpu_options(SnicitOptions const& o, char const* program) const {
     GpuRunOptions g;
+    g.backend = backend;
     g.exact = mode == Mode::exact;
     g.snicit = o;
     g.progress = progress;
