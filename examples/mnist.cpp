@@ -135,8 +135,11 @@ int run(int argc, char** argv) {
     result.predicted = reference::argmax_rows(result.logits);
     ms = r.median_ms;
     device_name = "gpu (" + r.device + ", " + backend_name(cli.common.backend) + ")";
-    report["gpu"] = {
-        {"name", r.device}, {"rep_ms", r.rep_ms}, {"phases", r.phases}, {"rounds", r.stats}};
+    report["gpu"] = {{"name", r.device},
+                     {"backend", backend_name(cli.common.backend)},
+                     {"rep_ms", r.rep_ms},
+                     {"phases", r.phases},
+                     {"rounds", r.stats}};
   } else {
     auto t0 = std::chrono::steady_clock::now();
     result = cli.common.mode == Mode::exact

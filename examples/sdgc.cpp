@@ -192,8 +192,11 @@ int run(int argc, char** argv) {
     categories = std::move(r.categories);
     ms = r.median_ms;
     device_name = "gpu (" + r.device + ", " + backend_name(cli.common.backend) + ")";
-    report["gpu"] = {
-        {"name", r.device}, {"rep_ms", r.rep_ms}, {"phases", r.phases}, {"rounds", r.stats}};
+    report["gpu"] = {{"name", r.device},
+                     {"backend", backend_name(cli.common.backend)},
+                     {"rep_ms", r.rep_ms},
+                     {"phases", r.phases},
+                     {"rounds", r.stats}};
   } else {
     auto t0 = std::chrono::steady_clock::now();
     if (cli.common.mode == Mode::exact) {
