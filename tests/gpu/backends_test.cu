@@ -506,4 +506,10 @@ TEST_CASE("spmm::Auto picks the dense tensor-core path for dense-ish layers, Reg
   CHECK(s.choice == AutoChoice::dense_tensor_core);
   CHECK(s.dense.has_value());
   CHECK_FALSE(s.tiled.has_value());
+  auto const t =
+      snicit::kernels::prepare_spmm_layer<snicit::spmm::Auto<>, float, snicit::AsyncAllocator>(
+          sdgc, 64, snicit::AsyncAllocator{}, stream);
+  CHECK(t.choice == AutoChoice::register_tiled);
+  CHECK(t.tiled.has_value());
+  CHECK(t.few_rows.has_value());  // BlockDense for launches over <= 64 rows
 }

@@ -5,11 +5,12 @@
 /**
  * @file spmm_auto.cuh
  * @brief The backend of `spmm::Auto`: a per-layer choice between DenseTensorCore and
- * RegisterTiled, made once at engine construction.
+ * RegisterTiled made once at engine construction, plus BlockDense for launches over few rows.
  */
 
 #include <snicit/config.hpp>
 #include <snicit/kernels/spmm.cuh>
+#include <snicit/kernels/spmm_block.cuh>
 #include <snicit/kernels/spmm_dense.cuh>
 #include <snicit/kernels/spmm_tiled.cuh>
 #include <snicit/network.hpp>
@@ -17,6 +18,7 @@
 
 #include <cuda/stream_ref>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 
@@ -26,18 +28,21 @@ namespace kernels {
 /// Which backend spmm::Auto picked for a layer.
 enum class AutoChoice { register_tiled, dense_tensor_core };
 
-template <int DensePercent, std::int64_t DenseMaxElements>
-struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements>> {
-  using policy = spmm::Auto<DensePercent, DenseMaxElements>;
+template <int DensePercent, std::int64_t DenseMaxElements, std::int64_t FewRows>
+struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
+  using policy = spmm::Auto<DensePercent, DenseMaxElements, FewRows>;
   using dense_policy = spmm::DenseTensorCore<spmm::Precision::fp16_split>;
   using tiled_policy = spmm::RegisterTiled<>;
+  using block_policy = spmm::BlockDense<>;
 
-  /// The chosen backend and its prepared state (only that one is set).
+  /// The chosen backend and its prepared state (only that one is set), plus BlockDense's state
+  /// for few-row launches of a RegisterTiled layer (when FewRows > 0).
   template <class Value, class Allocator>
   struct layer_state {
     AutoChoice choice = AutoChoice::register_tiled;
     std::optional<spmm_layer_state_t<dense_policy, Value, Allocator>> dense;
     std::optional<spmm_layer_state_t<tiled_policy, Value, Allocator>> tiled;
+    std::optional<spmm_layer_state_t<block_policy, Value, Allocator>> few_rows;
   };
 
   /// The cost model's choice for a layer (see spmm::Auto).
@@ -67,6 +72,10 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements>> {
     } else {
       s.tiled.emplace(
           prepare_spmm_layer<tiled_policy, Value, Allocator>(layer, max_rows, alloc, stream));
+      if constexpr (policy::few_rows > 0) {
+        s.few_rows.emplace(prepare_spmm_layer<block_policy, Value, Allocator>(
+            layer, std::min<std::int64_t>(max_rows, policy::few_rows), alloc, stream));
+      }
     }
     return s;
   }
@@ -78,6 +87,8 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements>> {
                      cuda::stream_ref stream) {
     if (s.choice == AutoChoice::dense_tensor_core) {
       spmm<dense_policy>(args, *s.dense, act, stream);
+    } else if (s.few_rows && args.num_rows_bound <= policy::few_rows) {
+      spmm<block_policy>(args, *s.few_rows, act, stream);
     } else {
       spmm<tiled_policy>(args, *s.tiled, act, stream);
     }

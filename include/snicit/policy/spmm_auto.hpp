@@ -22,7 +22,11 @@ namespace spmm {
  * - `DenseTensorCore<Precision::fp16_split>` when the layer is dense-ish and small enough to
  *   densify: density nnz / (N_in N_out) >= DensePercent / 100 and N_in N_out <= DenseMaxElements
  *   (the trained MNIST networks: density 0.6, 128 x 128);
- * - `RegisterTiled<>` otherwise (the SDGC layers: density 32 / N).
+ * - `RegisterTiled<>` otherwise (the SDGC layers: density 32 / N), except that launches over at
+ *   most `FewRows` rows (the post-convergence phase of SDGC, where one or a few residue rows are
+ *   left) go to `BlockDense<>`, whose blocks spread one row's outputs over the whole GPU. On an
+ *   H200 one SDGC 1024 post layer over 1 row takes ~27 us with RegisterTiled and ~9 us with
+ *   BlockDense, while at 2000 rows RegisterTiled is 2-3x faster.
  *
  * The model comes from `snicit-spmm-bench` on an H200 (docs/backends.md): on a 60 % dense
  * 128 x 128 layer at 10000 rows DenseTensorCore fp16_split takes 28 us, RegisterTiled 55 us,
@@ -32,8 +36,11 @@ namespace spmm {
  *
  * @tparam DensePercent     density threshold for the dense path, in percent (1..100)
  * @tparam DenseMaxElements largest N_in x N_out densified (>= 1)
+ * @tparam FewRows          row bound up to which sparse layers use BlockDense (>= 0; 0 = never)
  */
-template <int DensePercent = 25, std::int64_t DenseMaxElements = std::int64_t{4096} * 4096>
+template <int DensePercent = 25,
+          std::int64_t DenseMaxElements = std::int64_t{4096} * 4096,
+          std::int64_t FewRows = 64>
 struct Auto {
   using policy_category = spmm_policy_tag;
   /// Every candidate either keeps its own copy of the weights or reads W^T (by output).
@@ -41,9 +48,11 @@ struct Auto {
   static constexpr int block_threads = 256;
   static constexpr int dense_percent = DensePercent;
   static constexpr std::int64_t dense_max_elements = DenseMaxElements;
+  static constexpr std::int64_t few_rows = FewRows;
 
   static_assert(DensePercent >= 1 && DensePercent <= 100, "spmm::Auto: DensePercent in [1, 100]");
   static_assert(DenseMaxElements >= 1, "spmm::Auto: DenseMaxElements must be >= 1");
+  static_assert(FewRows >= 0, "spmm::Auto: FewRows must be >= 0");
 };
 
 }  // namespace spmm
