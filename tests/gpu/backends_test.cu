@@ -26,6 +26,7 @@
 #include <snicit/stream.hpp>
 
 #include "backend_list.hpp"
+#include "device_helpers.hpp"
 #include "oracle.hpp"
 
 #include <cxxabi.h>
@@ -49,6 +50,7 @@ namespace {
 
 using snicit::DeviceBuffer;
 using snicit::row_index;
+using namespace snicit::test::gpu;
 
 template <class T>
 std::string type_name() {
@@ -56,27 +58,6 @@ std::string type_name() {
   std::unique_ptr<char, void (*)(void*)> p(
       abi::__cxa_demangle(typeid(T).name(), nullptr, nullptr, &status), std::free);
   return status == 0 && p ? std::string(p.get()) : std::string(typeid(T).name());
-}
-
-template <class T>
-DeviceBuffer<T> to_device(std::vector<T> const& h, cuda::stream_ref s) {
-  DeviceBuffer<T> d(std::max<std::size_t>(h.size(), 1), s);
-  if (!h.empty()) {
-    SNICIT_CUDA_TRY(
-        cudaMemcpyAsync(d.data(), h.data(), h.size() * sizeof(T), cudaMemcpyHostToDevice, s.get()));
-  }
-  return d;
-}
-
-template <class T>
-std::vector<T> to_host(DeviceBuffer<T> const& d, std::size_t n, cuda::stream_ref s) {
-  std::vector<T> h(n);
-  if (n > 0) {
-    SNICIT_CUDA_TRY(
-        cudaMemcpyAsync(h.data(), d.data(), n * sizeof(T), cudaMemcpyDeviceToHost, s.get()));
-  }
-  SNICIT_CUDA_TRY(cudaStreamSynchronize(s.get()));
-  return h;
 }
 
 /// A rectangular random layer: each output has `fan_in` distinct random inputs, values in

@@ -32,6 +32,7 @@
 #include <snicit/reference/reference.hpp>
 #include <snicit/stream.hpp>
 
+#include "device_helpers.hpp"
 #include "oracle.hpp"
 #include "test_data.hpp"
 
@@ -49,30 +50,10 @@ namespace {
 
 using snicit::DeviceBuffer;
 using snicit::row_index;
+using namespace snicit::test::gpu;
 using snicit::spmm::Cusparse;
 using snicit::spmm::DenseTensorCore;
 using snicit::spmm::Precision;
-
-template <class T>
-DeviceBuffer<T> to_device(std::vector<T> const& h, cuda::stream_ref s) {
-  DeviceBuffer<T> d(std::max<std::size_t>(h.size(), 1), s);
-  if (!h.empty()) {
-    SNICIT_CUDA_TRY(
-        cudaMemcpyAsync(d.data(), h.data(), h.size() * sizeof(T), cudaMemcpyHostToDevice, s.get()));
-  }
-  return d;
-}
-
-template <class T>
-std::vector<T> to_host(DeviceBuffer<T> const& d, std::size_t n, cuda::stream_ref s) {
-  std::vector<T> h(n);
-  if (n > 0) {
-    SNICIT_CUDA_TRY(
-        cudaMemcpyAsync(h.data(), d.data(), n * sizeof(T), cudaMemcpyDeviceToHost, s.get()));
-  }
-  SNICIT_CUDA_TRY(cudaStreamSynchronize(s.get()));
-  return h;
-}
 
 /// Relative tolerance per backend (see the file comment).
 template <class Policy>
