@@ -70,6 +70,12 @@ struct EngineOptions {
   /// Pre-convergence layers between host reads of the live-row count, which shrink the grids of
   /// later layers (one stream synchronisation each); 0 = never (fully stream-ordered pre phase).
   std::int64_t bound_refresh_interval = 16;
+  /// run(): capture the post-convergence layers into a CUDA graph and replay it while the
+  /// post-phase shape (live rows A, non-empty rows) repeats, so deep networks are not bound by
+  /// launch latency. A new shape re-captures (updating the executable graph in place when the
+  /// topology allows). Ignored while an observer is set (it needs per-layer events), by
+  /// run_async (which a caller may itself be capturing) and in SNICIT_DEBUG_SYNC builds.
+  bool post_graph = true;
 };
 
 /**
@@ -652,6 +658,97 @@ class Engine {
     return result;
   }
 
+  /// The cached executable graph of the post-convergence layers (EngineOptions::post_graph).
+  struct PostGraph {
+    cudaGraphExec_t exec = nullptr;
+    std::int64_t post_bound = -1;  ///< the shape it was captured for
+    std::int64_t live = -1;
+    int p_buf = -1;
+
+    PostGraph() = default;
+    PostGraph(PostGraph const&) = delete;
+    PostGraph& operator=(PostGraph const&) = delete;
+    PostGraph(PostGraph&& o) noexcept
+        : exec(std::exchange(o.exec, nullptr)),
+          post_bound(o.post_bound),
+          live(o.live),
+          p_buf(o.p_buf) {}
+    PostGraph& operator=(PostGraph&& o) noexcept {
+      if (this != &o) {
+        reset();
+        exec = std::exchange(o.exec, nullptr);
+        post_bound = o.post_bound;
+        live = o.live;
+        p_buf = o.p_buf;
+      }
+      return *this;
+    }
+    ~PostGraph() {
+      reset();
+    }
+    void reset() noexcept {
+      if (exec != nullptr) {
+        SNICIT_CUDA_TRY_NO_THROW(cudaGraphExecDestroy(exec));
+        exec = nullptr;
+      }
+    }
+    [[nodiscard]] bool matches(std::int64_t bound, std::int64_t a, int buf) const noexcept {
+      return exec != nullptr && post_bound == bound && live == a && p_buf == buf;
+    }
+  };
+
+  /**
+   * Queues the post-convergence layers T+1..L: directly, or (run, EngineOptions::post_graph, no
+   * observer) as a cached CUDA graph captured from the same launches. Every launch reads engine
+   * buffers and device counters, so the graph depends only on (post_bound, a, p_buf).
+   */
+  template <class EnqueueLayers>
+  void enqueue_post(bool use_graph,
+                    std::int64_t post_bound,
+                    std::int64_t a,
+                    int p_buf,
+                    cuda::stream_ref stream,
+                    EnqueueLayers&& enqueue_layers) {
+    if (!use_graph) {
+      enqueue_layers();
+      return;
+    }
+    if (!post_graph_.matches(post_bound, a, p_buf)) {
+      // Relaxed: backends may make non-stream calls such as cudaFuncSetAttribute while captured.
+      SNICIT_CUDA_TRY(cudaStreamBeginCapture(stream.get(), cudaStreamCaptureModeRelaxed));
+      cudaGraph_t graph = nullptr;
+      try {
+        enqueue_layers();
+      } catch (...) {
+        (void)cudaStreamEndCapture(stream.get(), &graph);
+        if (graph != nullptr) {
+          (void)cudaGraphDestroy(graph);
+        }
+        (void)cudaGetLastError();
+        throw;
+      }
+      SNICIT_CUDA_TRY(cudaStreamEndCapture(stream.get(), &graph));
+      bool updated = false;
+      if (post_graph_.exec != nullptr) {
+        cudaGraphExecUpdateResultInfo info{};
+        updated = cudaGraphExecUpdate(post_graph_.exec, graph, &info) == cudaSuccess;
+        (void)cudaGetLastError();
+      }
+      if (!updated) {
+        post_graph_.reset();
+        cudaError_t const err = cudaGraphInstantiate(&post_graph_.exec, graph, 0);
+        (void)cudaGraphDestroy(graph);
+        SNICIT_CUDA_TRY(err);
+      } else {
+        SNICIT_CUDA_TRY(cudaGraphDestroy(graph));
+      }
+      post_graph_.post_bound = post_bound;
+      post_graph_.live = a;
+      post_graph_.p_buf = p_buf;
+    }
+    SNICIT_CUDA_TRY(cudaGraphLaunch(post_graph_.exec, stream.get()));
+  }
+
   /// Where a queued round left its result, and the counts read on the host (run only).
   struct RoundPlan {
     int final_buf = 0;                           ///< activation buffer holding the final rows
@@ -825,43 +922,51 @@ class Engine {
 
       int const p_buf = cur ^ 1;  // Yhat lives here for the whole post phase
       int const s_buf = cur;      // S = Yhat * W
-      for (std::int64_t l = T + 1; l <= L; ++l) {
-        auto const& layer = layers_[static_cast<std::size_t>(l - 1)];
-        std::int64_t const n_in = widths_[static_cast<std::size_t>(l - 1)];
-        std::int64_t const n_out = widths_[static_cast<std::size_t>(l)];
-        SpmmArgs<Value> args;
-        args.weights = layer.view;
-        args.bias = nullptr;
-        args.in = buffer_view(p_buf, n_in).as_const();
-        args.in_rows = list_.data();
-        args.out = buffer_view(s_buf, n_out);
-        args.out_rows = list_.data();
-        args.d_num_rows = counter(slot_list());
-        args.num_rows_bound = post_bound;
-        args.alive = nullptr;
-        kernels::spmm<Spmm>(args, spmm_states_[static_cast<std::size_t>(l - 1)], act_, stream);
-        kernels::post_update<Cluster::block_threads, Value, Activation>(
-            buffer_view(s_buf, n_out).as_const(),
-            buffer_view(p_buf, n_out),
-            layer.bias.data(),
-            list_.data(),
-            counter(slot_list()),
-            post_bound,
-            centroid_of_.data(),
-            so.tau_post,
-            act_,
-            nonempty_.data(),
-            counter(slot_post(l)),
-            stream);
-        std::int64_t const p = l - T;
-        if (p % so.rebuild_interval == 0 && l < L) {
-          // Non-empty index rebuild on the device (no host loop, no synchronisation).
-          select(nonempty_.data(), a, nullptr, list_.data(), nullptr, counter(slot_list()), stream);
+#if defined(SNICIT_DEBUG_SYNC)
+      bool const use_graph = false;  // its per-launch cudaDeviceSynchronize cannot be captured
+#else
+      bool const use_graph = timed && opts_.post_graph && !observer_;
+#endif
+      enqueue_post(use_graph, post_bound, a, p_buf, stream, [&] {
+        for (std::int64_t l = T + 1; l <= L; ++l) {
+          auto const& layer = layers_[static_cast<std::size_t>(l - 1)];
+          std::int64_t const n_in = widths_[static_cast<std::size_t>(l - 1)];
+          std::int64_t const n_out = widths_[static_cast<std::size_t>(l)];
+          SpmmArgs<Value> args;
+          args.weights = layer.view;
+          args.bias = nullptr;
+          args.in = buffer_view(p_buf, n_in).as_const();
+          args.in_rows = list_.data();
+          args.out = buffer_view(s_buf, n_out);
+          args.out_rows = list_.data();
+          args.d_num_rows = counter(slot_list());
+          args.num_rows_bound = post_bound;
+          args.alive = nullptr;
+          kernels::spmm<Spmm>(args, spmm_states_[static_cast<std::size_t>(l - 1)], act_, stream);
+          kernels::post_update<Cluster::block_threads, Value, Activation>(
+              buffer_view(s_buf, n_out).as_const(),
+              buffer_view(p_buf, n_out),
+              layer.bias.data(),
+              list_.data(),
+              counter(slot_list()),
+              post_bound,
+              centroid_of_.data(),
+              so.tau_post,
+              act_,
+              nonempty_.data(),
+              counter(slot_post(l)),
+              stream);
+          std::int64_t const p = l - T;
+          if (p % so.rebuild_interval == 0 && l < L) {
+            // Non-empty index rebuild on the device (no host loop, no synchronisation).
+            select(
+                nonempty_.data(), a, nullptr, list_.data(), nullptr, counter(slot_list()), stream);
+          }
+          if (timed) {
+            record_layer_event(l, stream);
+          }
         }
-        if (timed) {
-          record_layer_event(l, stream);
-        }
-      }
+      });
       if (timed) {
         phase_events_[3].record(stream);
       }
@@ -1073,6 +1178,7 @@ class Engine {
   detail::EventHandle phase_events_[5];
   std::vector<detail::EventHandle> layer_events_;
   Observer observer_;
+  PostGraph post_graph_;  ///< cached post-phase graph (EngineOptions::post_graph)
 };
 
 SNICIT_NAMESPACE_END

@@ -11,6 +11,7 @@
 
 #include <snicit/data/data.hpp>
 #include <snicit/engine.cuh>
+#include <snicit/reference/reference.hpp>
 
 #include <cuda_runtime.h>
 
@@ -437,4 +438,36 @@ TEST_CASE("timing: run versus run_async and a graph replay on SDGC 1024-120, 600
   SNICIT_CUDA_TRY(cudaGraphDestroy(graph));
   SNICIT_CUDA_TRY(cudaEventDestroy(e0));
   SNICIT_CUDA_TRY(cudaEventDestroy(e1));
+}
+
+TEST_CASE("run's cached post-phase CUDA graph gives the results of direct launches",
+          "[gpu][engine][graph]") {
+  // This file builds without SNICIT_DEBUG_SYNC, so run() captures the post layers.
+  std::int64_t const L = 24;
+  auto const net = snicit::data::generate_sdgc_network({1024, L, 1, 0});
+  auto const in = snicit::data::synthetic_sdgc_images(1024, 3000, 7);
+  snicit::Stream stream;
+  snicit::EngineOptions eo;
+  eo.max_batch = 1000;  // three rounds: the graph is re-captured when a round's shape changes
+  eo.snicit = snicit::SnicitOptions::sdgc_defaults(L);
+  eo.snicit.batch_size = 1000;
+  eo.snicit.threshold_layer = 12;
+  eo.post_graph = false;
+  SnicitEngine direct(net, eo, stream);
+  auto const d = direct.run(in, stream);
+  eo.post_graph = true;
+  snicit::Engine<float, snicit::spmm::Auto<>> graphed(net, eo, stream);
+  auto const g1 = graphed.run(in, stream);  // captures
+  auto const g2 = graphed.run(in, stream);  // replays (and re-captures per round shape)
+  auto o = eo.snicit;
+  auto const ref = snicit::reference::infer_snicit(net, in, o);
+  REQUIRE(d.categories == ref.rows);
+  REQUIRE(g1.categories == ref.rows);
+  REQUIRE(g2.categories == ref.rows);
+  REQUIRE(g1.activations == d.activations);
+  REQUIRE(g2.activations == d.activations);
+  for (std::size_t r = 0; r < d.stats.rounds.size(); ++r) {
+    REQUIRE(g2.stats.rounds[r].nonempty_per_post_layer ==
+            d.stats.rounds[r].nonempty_per_post_layer);
+  }
 }
