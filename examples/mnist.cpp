@@ -126,12 +126,8 @@ int run(int argc, char** argv) {
     auto gopts = cli.common.gpu_options(options, program);
     gopts.activations = true;
     auto r = run_on_gpu(net.hidden, first, gopts);
-    DenseMatrix<float> h(input.rows, net.hidden.output_size(), 0.0f);
-    for (std::size_t p = 0; p < r.categories.size(); ++p) {
-      auto const src = r.activations.row(static_cast<std::int64_t>(p));
-      std::copy(src.begin(), src.end(), h.row(r.categories[p]).begin());
-    }
-    result.logits = reference::dense_layer(net.output, h, std::nullopt, cli.common.threads);
+    result.logits =
+        reference::output_logits(net, input.rows, r.categories, r.activations, cli.common.threads);
     result.predicted = reference::argmax_rows(result.logits);
     ms = r.median_ms;
     device_name = "gpu (" + r.device + ", " + backend_name(cli.common.backend) + ")";

@@ -220,25 +220,7 @@ void check_layer(Case const& c, std::int64_t count, bool with_bias, bool device_
   }
 }
 
-/// SDGC-style binary images (each image with its own pixel probability in [0.1, 0.3]).
-snicit::CsrMatrix<float> images(std::int64_t count, std::int64_t n, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  snicit::CsrMatrix<float> m;
-  m.rows = count;
-  m.cols = n;
-  m.row_offsets.push_back(0);
-  for (std::int64_t r = 0; r < count; ++r) {
-    std::bernoulli_distribution on(std::uniform_real_distribution<double>(0.1, 0.3)(rng));
-    for (std::int64_t c = 0; c < n; ++c) {
-      if (on(rng)) {
-        m.col_indices.push_back(static_cast<std::int32_t>(c));
-        m.values.push_back(1.0f);
-      }
-    }
-    m.row_offsets.push_back(static_cast<std::int64_t>(m.col_indices.size()));
-  }
-  return m;
-}
+using oracle::images;
 
 void require_same(snicit::reference::InferenceResult const& want,
                   snicit::RunResult<float> const& got) {

@@ -87,12 +87,7 @@ TEST_CASE("network A on MNIST: exact 94.94 %, SNICIT >= 94.5 % and within 0.05 %
   // dense output layer and the argmax on the CPU.
   auto const first = snicit::reference::dense_layer(*net.input, x, net.hidden.activation_cap);
   auto classify = [&](snicit::RunResult<float> const& r) {
-    snicit::DenseMatrix<float> h(x.rows, net.hidden.output_size(), 0.0f);
-    for (std::size_t p = 0; p < r.categories.size(); ++p) {
-      auto const src = r.activations.row(static_cast<std::int64_t>(p));
-      std::copy(src.begin(), src.end(), h.row(r.categories[p]).begin());
-    }
-    auto const logits = snicit::reference::dense_layer(net.output, h, std::nullopt);
+    auto const logits = snicit::reference::output_logits(net, x.rows, r.categories, r.activations);
     return snicit::reference::accuracy(snicit::reference::argmax_rows(logits), labels);
   };
 

@@ -94,6 +94,27 @@ struct ClassifyResult {
 }
 
 /**
+ * @brief The output layer's logits for hidden activations given as live rows: `rows` (input ids,
+ * ascending) with one row of `activations` each; every other of the `total` inputs has an
+ * all-zero hidden row (dead rows). This is how a GPU engine's RunResult (categories +
+ * activations) is classified, and how the CPU pipeline classifies its InferenceResult.
+ */
+[[nodiscard]] inline DenseMatrix<float> output_logits(ClassifierNetwork<float> const& net,
+                                                      std::int64_t total,
+                                                      std::vector<std::int64_t> const& rows,
+                                                      DenseMatrix<float> const& activations,
+                                                      int threads = 0) {
+  SNICIT_EXPECTS(activations.rows == static_cast<std::int64_t>(rows.size()),
+                 "output_logits: one activation row per live row");
+  DenseMatrix<float> h(total, net.hidden.output_size(), 0.0f);
+  for (std::size_t p = 0; p < rows.size(); ++p) {
+    auto const src = activations.row(static_cast<std::int64_t>(p));
+    std::copy(src.begin(), src.end(), h.row(rows[p]).begin());
+  }
+  return dense_layer(net.output, h, std::nullopt, threads);
+}
+
+/**
  * @brief Fraction of predictions equal to the labels, in [0, 1] (0 for no inputs).
  * @throws snicit::LogicError when the sizes differ
  */
@@ -133,18 +154,6 @@ inline void check_classifier(ClassifierNetwork<float> const& net, std::int64_t i
   SNICIT_EXPECTS(net.output.weights.cols >= 1, "classifier: the output layer has no classes");
 }
 
-/// Hidden activations of every input row (rows absent from `r` are zero).
-[[nodiscard]] inline DenseMatrix<float> scatter_rows(InferenceResult const& r,
-                                                     std::int64_t rows,
-                                                     std::int64_t cols) {
-  DenseMatrix<float> h(rows, cols, 0.0f);
-  for (std::size_t p = 0; p < r.rows.size(); ++p) {
-    auto const src = r.activations.row(static_cast<std::int64_t>(p));
-    std::copy(src.begin(), src.end(), h.row(r.rows[p]).begin());
-  }
-  return h;
-}
-
 /// Input layer (if any) -> hidden (by `hidden_fn`) -> output layer -> argmax.
 template <class HiddenFn>
 ClassifyResult classify_impl(ClassifierNetwork<float> const& net,
@@ -160,8 +169,7 @@ ClassifyResult classify_impl(ClassifierNetwork<float> const& net,
   } else {
     hidden = hidden_fn(input, out);
   }
-  auto const h = scatter_rows(hidden, input.rows, net.hidden.output_size());
-  out.logits = dense_layer(net.output, h, std::nullopt, threads);
+  out.logits = output_logits(net, input.rows, hidden.rows, hidden.activations, threads);
   out.predicted = argmax_rows(out.logits);
   return out;
 }

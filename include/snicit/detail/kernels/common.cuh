@@ -63,5 +63,59 @@ SNICIT_HOST_DEVICE inline std::int64_t list_row(row_index const* rows, std::int6
   return rows != nullptr ? static_cast<std::int64_t>(rows[i]) : i;
 }
 
+/**
+ * Epilogue of the row-tiled spMM kernels for output neuron j of the block's `nrows` rows: with a
+ * bias, dst[r][j] = act(acc[r] + bias[j]), else the plain sum; nz[r] records a non-zero output.
+ */
+template <int Rows, class Value, class Act>
+SNICIT_DEVICE inline void store_row_outputs(SpmmArgs<Value> const& args,
+                                            std::int64_t j,
+                                            Value const (&acc)[Rows],
+                                            Value* const (&dst)[Rows],
+                                            int nrows,
+                                            Act const& act,
+                                            bool (&nz)[Rows]) {
+  if (args.bias != nullptr) {
+    Value const b = args.bias[j];
+#pragma unroll
+    for (int r = 0; r < Rows; ++r) {
+      if (r < nrows) {
+        Value const y = act(add_rn(acc[r], b));
+        dst[r][j] = y;
+        nz[r] = nz[r] || (y != Value(0));
+      }
+    }
+  } else {
+#pragma unroll
+    for (int r = 0; r < Rows; ++r) {
+      if (r < nrows) {
+        dst[r][j] = acc[r];
+        nz[r] = nz[r] || (acc[r] != Value(0));
+      }
+    }
+  }
+}
+
+/**
+ * Writes the alive flags of the block's list entries first..first+Rows-1 (0 for padding rows)
+ * from each thread's nz[]. Contains block barriers: every thread of the block must call it.
+ */
+template <int Rows, class Value>
+SNICIT_DEVICE inline void write_row_alive_flags(SpmmArgs<Value> const& args,
+                                                std::int64_t first,
+                                                int nrows,
+                                                bool const (&nz)[Rows]) {
+  if (args.alive == nullptr) {
+    return;  // uniform across the block: no thread reaches a barrier
+  }
+#pragma unroll
+  for (int r = 0; r < Rows; ++r) {
+    int const any = __syncthreads_or(nz[r] ? 1 : 0);
+    if (threadIdx.x == 0 && first + r < args.num_rows_bound) {
+      args.alive[first + r] = (r < nrows && any != 0) ? 1 : 0;
+    }
+  }
+}
+
 }  // namespace detail
 SNICIT_NAMESPACE_END

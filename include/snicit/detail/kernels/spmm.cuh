@@ -98,36 +98,10 @@ SNICIT_KERNEL void __launch_bounds__(BlockThreads)
         acc[r] = add_rn(acc[r], mul_rn(src[r][i], wv));
       }
     }
-    if (args.bias != nullptr) {
-      Value const b = args.bias[j];
-#pragma unroll
-      for (int r = 0; r < Rows; ++r) {
-        if (r < nrows) {
-          Value const y = act(add_rn(acc[r], b));
-          dst[r][j] = y;
-          nz[r] = nz[r] || (y != Value(0));
-        }
-      }
-    } else {
-#pragma unroll
-      for (int r = 0; r < Rows; ++r) {
-        if (r < nrows) {
-          dst[r][j] = acc[r];
-          nz[r] = nz[r] || (acc[r] != Value(0));
-        }
-      }
-    }
+    store_row_outputs<Rows>(args, j, acc, dst, nrows, act, nz);
   }
-  if (args.alive != nullptr) {
-#pragma unroll
-    for (int r = 0; r < Rows; ++r) {
-      // Every thread reaches these barriers: the loop above has no early exit.
-      int const any = __syncthreads_or(nz[r] ? 1 : 0);
-      if (tid == 0 && first + r < args.num_rows_bound) {
-        args.alive[first + r] = (r < nrows && any != 0) ? 1 : 0;
-      }
-    }
-  }
+  // Every thread reaches the barriers inside: the loop above has no early exit.
+  write_row_alive_flags<Rows>(args, first, nrows, nz);
 }
 
 }  // namespace detail
