@@ -17,9 +17,12 @@
 
 #include <snicit/config.hpp>
 #include <snicit/detail/engine_support.cuh>
+#include <snicit/device_network.cuh>
 #include <snicit/error.hpp>
+#include <snicit/kernels/adaptive.cuh>
 #include <snicit/kernels/cluster.cuh>
 #include <snicit/kernels/convert.cuh>
+#include <snicit/kernels/fused_dense.cuh>
 #include <snicit/kernels/post_update.cuh>
 #include <snicit/kernels/recover.cuh>
 #include <snicit/kernels/rows.cuh>
@@ -51,6 +54,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -76,6 +80,12 @@ struct EngineOptions {
   /// topology allows). Ignored while an observer is set (it needs per-layer events), by
   /// run_async (which a caller may itself be capturing) and in SNICIT_DEBUG_SYNC builds.
   bool post_graph = true;
+  /// Run consecutive narrow dense layers (widths <= 128) of the pre-convergence phase as ONE
+  /// fused kernel launch each (kernels::FusedDenseStack), when the spMM policy allows it
+  /// (kernels::FusedDenseTraits: spmm::Auto on the layers it runs densely,
+  /// spmm::DenseTensorCore<fp16 | fp16_split>); other policies ignore it. Same numerics class
+  /// as the policy's own dense path. Off while an observer is set (per-layer events).
+  bool fuse_dense_layers = true;
 };
 
 /**
@@ -161,42 +171,13 @@ class Engine {
       : opts_(opts), act_(act), alloc_(std::move(alloc)) {
     SNICIT_EXPECTS(net.num_layers() >= 1, "the network has no layers");
     net.validate();
-    SNICIT_EXPECTS(opts.max_batch >= 1 && opts.max_batch < std::numeric_limits<row_index>::max(),
-                   "max_batch must be in [1, 2^31 - 1)");
-    SNICIT_EXPECTS(opts.bound_refresh_interval >= 0, "bound_refresh_interval must be >= 0");
     num_layers_ = net.num_layers();
     widths_.push_back(net.input_size());
     for (auto const& l : net.layers) {
       widths_.push_back(l.weights.cols);
     }
-    ld_ = *std::max_element(widths_.begin(), widths_.end());
-    SNICIT_EXPECTS(ld_ >= 1, "the network has zero-width layers");
-    auto const& so = opts_.snicit;
-    if constexpr (Cluster::converts) {
-      so.validate(num_layers_, widths_[static_cast<std::size_t>(so.threshold_layer)]);
-      SNICIT_EXPECTS(so.batch_size <= opts.max_batch,
-                     "batch size " + std::to_string(so.batch_size) + " exceeds max_batch " +
-                         std::to_string(opts.max_batch));
-    } else {
-      SNICIT_EXPECTS(so.batch_size >= 0, "batch size must be >= 0 (0 = whole input)");
-    }
-    compute_droppable(net);
-
-    std::int64_t const mb = opts.max_batch;
-    samples_ = Cluster::converts ? std::min(so.samples, mb) : 1;
-    sample_dim_ =
-        Cluster::converts && so.downsample > 0
-            ? so.downsample
-            : widths_[static_cast<std::size_t>(Cluster::converts ? so.threshold_layer : 0)];
-    std::size_t const cub_bytes = kernels::select_rows_scratch_bytes(mb);
-    detail::ArenaLayout arena;
-    off_cub_ = arena.add(cub_bytes);
-    cub_bytes_ = cub_bytes;
-    off_f_ = arena.add(static_cast<std::size_t>(samples_ * sample_dim_) * sizeof(Value));
-    off_sample_pos_ = arena.add(static_cast<std::size_t>(samples_) * sizeof(row_index));
-    off_centroids_ = arena.add(static_cast<std::size_t>(samples_) * sizeof(row_index));
-    off_keep_ = arena.add(static_cast<std::size_t>(samples_));
-
+    detail::ArenaLayout const arena = setup_shapes();
+    compute_droppable([&](std::size_t l, std::int64_t j) { return net.layers[l].bias_at(j); });
     check_memory(net, arena.total());
 
     // Weights (pageable host staging kept alive until the final synchronisation).
@@ -212,28 +193,64 @@ class Engine {
       spmm_states_.push_back(kernels::prepare_spmm_layer<Spmm, Value, Allocator>(
           l, opts.max_batch, alloc_, stream, spmm_shared_));
     }
-    auto const rows = static_cast<std::size_t>(mb);
-    for (auto& a : act_buf_) {
-      a = DeviceBuffer<Value, Allocator>(rows * static_cast<std::size_t>(ld_), stream, alloc_);
+    prepare_fusion(net.layers, stream);
+    allocate_buffers(arena.total(), stream);
+  }
+
+  /**
+   * @brief Takes over a network already in device memory (e.g. from
+   * data::generate_sdgc_network_device) and allocates every buffer for `opts.max_batch` rows on
+   * `stream`: the weights are not copied and never pass through host memory. Its layout must be
+   * `Spmm::weight_layout`; the activation is built from `net.activation_cap` as above.
+   *
+   * Backends with per-layer state (RegisterTiled, BlockDense, DenseTensorCore, Auto, ...) build
+   * it on the host: for those each layer is copied back to the host once, one layer at a time,
+   * to prepare it (kernels::prepare_spmm_layer); stateless backends (RowGather, RowScatter) need
+   * nothing. Synchronises `stream` at the end.
+   *
+   * @throws snicit::LogicError for an invalid network (shapes, bias sizes), a layout other than
+   * Spmm::weight_layout, invalid options, or buffers that would not fit in free device memory;
+   * snicit::CudaError
+   */
+  Engine(DeviceSparseNetwork<Value, Allocator>&& net,
+         EngineOptions const& opts,
+         cuda::stream_ref stream)
+      : Engine(std::move(net), opts, stream, activation_from_cap(net.activation_cap)) {}
+
+  /// As above with an explicit activation instance.
+  Engine(DeviceSparseNetwork<Value, Allocator>&& net,
+         EngineOptions const& opts,
+         cuda::stream_ref stream,
+         Activation act,
+         Allocator alloc = {})
+      : opts_(opts), act_(act), alloc_(std::move(alloc)) {
+    net.validate();
+    SNICIT_EXPECTS(net.layout == Spmm::weight_layout,
+                   "the device network's weight layout does not match the spMM policy's "
+                   "weight_layout");
+    num_layers_ = net.num_layers();
+    widths_.push_back(net.input_size());
+    for (auto const& l : net.layers) {
+      widths_.push_back(l.outputs);
     }
-    for (auto& b : ids_) {
-      b = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
+    detail::ArenaLayout const arena = setup_shapes();
+    compute_droppable([&](std::size_t l, std::int64_t j) {
+      auto const& b = net.bias[l];
+      return b.size() == 1 ? b.front() : b[static_cast<std::size_t>(j)];
+    });
+    check_memory_bytes(0, arena.total());
+    for (std::int64_t l = 0; l < num_layers_; ++l) {
+      if constexpr (kernels::spmm_has_layer_state_v<Spmm, Value, Allocator>) {
+        auto const host = net.layer_to_host(l, stream);  // documented: one layer at a time
+        spmm_states_.push_back(kernels::prepare_spmm_layer<Spmm, Value, Allocator>(
+            host, opts.max_batch, alloc_, stream, spmm_shared_));
+      } else {
+        spmm_states_.push_back(kernels::prepare_spmm_layer<Spmm, Value, Allocator>(
+            SparseLayer<Value>{}, opts.max_batch, alloc_, stream, spmm_shared_));
+      }
     }
-    for (auto& b : pos_) {
-      b = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
-    }
-    flags_ = DeviceBuffer<std::uint8_t, Allocator>(rows, stream, alloc_);
-    if constexpr (Cluster::converts) {
-      centroid_of_ = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
-      nonempty_ = DeviceBuffer<std::uint8_t, Allocator>(rows, stream, alloc_);
-      list_ = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
-    }
-    arena_ = DeviceBuffer<std::byte, Allocator>(arena.total(), stream, alloc_);
-    num_slots_ = static_cast<std::size_t>(2 * num_layers_ + 6);
-    counters_ = DeviceBuffer<row_index, Allocator>(num_slots_, stream, alloc_);
-    h_counters_ = PinnedBuffer<row_index>(num_slots_);
-    h_ids_ = PinnedBuffer<row_index>(rows);
-    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));  // documented: once, at construction
+    layers_ = std::move(net.layers);
+    allocate_buffers(arena.total(), stream);
   }
 
   Engine(Engine&&) noexcept = default;
@@ -442,6 +459,13 @@ class Engine {
       return;
     }
     std::int64_t const round = round_rows(rows);
+    if constexpr (adaptive_) {
+      cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+      SNICIT_CUDA_TRY(cudaStreamIsCapturing(stream.get(), &capture));
+      SNICIT_EXPECTS(capture == cudaStreamCaptureStatusNone,
+                     "run_async: the stream is being captured but cluster::Adaptive reads the "
+                     "detector's counts on the host at every check layer");
+    }
     if (opts_.bound_refresh_interval > 0) {
       cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
       SNICIT_CUDA_TRY(cudaStreamIsCapturing(stream.get(), &capture));
@@ -492,6 +516,9 @@ class Engine {
   [[nodiscard]] std::size_t slot_post(std::int64_t l) const noexcept {  // l = t+1 .. L
     return static_cast<std::size_t>(num_layers_ + 5 + l);
   }
+  [[nodiscard]] std::size_t slot_probe() const noexcept {  // adaptive: non-empty probes
+    return static_cast<std::size_t>(2 * num_layers_ + 6);
+  }
   [[nodiscard]] row_index* counter(std::size_t slot) noexcept {
     return counters_.data() + slot;
   }
@@ -536,36 +563,124 @@ class Engine {
   }
 
   static Activation default_activation(SparseNetwork<Value> const& net) {
+    return activation_from_cap(net.activation_cap);
+  }
+  static Activation activation_from_cap(Value cap) {
     if constexpr (std::is_constructible_v<Activation, float>) {
-      return Activation(static_cast<float>(net.activation_cap));
+      return Activation(static_cast<float>(cap));
     } else {
       return Activation{};
     }
   }
 
   /// droppable_[l]: a row that is all zero after layer l stays zero through layer L.
-  void compute_droppable(SparseNetwork<Value> const& net) {
+  /// `bias_at(l, j)`: bias of output j of layer l (0-based); widths_ must be set.
+  template <class BiasAt>
+  void compute_droppable(BiasAt&& bias_at) {
     auto const L = static_cast<std::size_t>(num_layers_);
     droppable_.assign(L + 1, true);
     for (std::size_t l = L; l-- > 0;) {
-      auto const& layer = net.layers[l];
       bool zero = true;
-      for (std::int64_t j = 0; j < layer.weights.cols && zero; ++j) {
-        zero = act_(Value(0) + layer.bias_at(j)) == Value(0);
+      for (std::int64_t j = 0; j < widths_[l + 1] && zero; ++j) {
+        zero = act_(Value(0) + bias_at(l, j)) == Value(0);
       }
       droppable_[l] = droppable_[l + 1] && zero;
     }
   }
 
+  /// Validates the options against widths_ (set by the caller), sets ld_, the sample shape and
+  /// the scratch arena's pieces; returns the arena's layout.
+  detail::ArenaLayout setup_shapes() {
+    EngineOptions const& opts = opts_;
+    SNICIT_EXPECTS(opts.max_batch >= 1 && opts.max_batch < std::numeric_limits<row_index>::max(),
+                   "max_batch must be in [1, 2^31 - 1)");
+    SNICIT_EXPECTS(opts.bound_refresh_interval >= 0, "bound_refresh_interval must be >= 0");
+    ld_ = *std::max_element(widths_.begin(), widths_.end());
+    SNICIT_EXPECTS(ld_ >= 1, "the network has zero-width layers");
+    auto const& so = opts_.snicit;
+    if constexpr (Cluster::converts) {
+      so.validate(num_layers_, widths_[static_cast<std::size_t>(so.threshold_layer)]);
+      SNICIT_EXPECTS(so.batch_size <= opts.max_batch,
+                     "batch size " + std::to_string(so.batch_size) + " exceeds max_batch " +
+                         std::to_string(opts.max_batch));
+    } else {
+      SNICIT_EXPECTS(so.batch_size >= 0, "batch size must be >= 0 (0 = whole input)");
+    }
+    if constexpr (adaptive_) {
+      // The detector may convert after any layer in [min_layer, last]: n must fit each.
+      so.adaptive.validate(num_layers_);
+      for (std::int64_t l = so.adaptive.min_layer; l <= so.adaptive.last_layer(num_layers_); ++l) {
+        SNICIT_EXPECTS(so.downsample <= widths_[static_cast<std::size_t>(l)],
+                       "downsample segments n = " + std::to_string(so.downsample) +
+                           " exceed the width of layer " + std::to_string(l) +
+                           " (a layer the adaptive threshold may choose)");
+      }
+    }
+
+    std::int64_t const mb = opts.max_batch;
+    samples_ = Cluster::converts ? std::min(so.samples, mb) : 1;
+    sample_dim_ =
+        Cluster::converts && so.downsample > 0
+            ? so.downsample
+            : (adaptive_
+                   ? ld_
+                   : widths_[static_cast<std::size_t>(Cluster::converts ? so.threshold_layer : 0)]);
+    det_samples_ =
+        adaptive_ ? std::min(so.adaptive.samples > 0 ? so.adaptive.samples : so.samples, mb) : 0;
+    std::int64_t const sample_cap = std::max(samples_, det_samples_);
+    std::size_t const cub_bytes = kernels::select_rows_scratch_bytes(mb);
+    detail::ArenaLayout arena;
+    off_cub_ = arena.add(cub_bytes);
+    cub_bytes_ = cub_bytes;
+    off_f_ = arena.add(static_cast<std::size_t>(sample_cap * sample_dim_) * sizeof(Value));
+    off_sample_pos_ = arena.add(static_cast<std::size_t>(sample_cap) * sizeof(row_index));
+    off_centroids_ = arena.add(static_cast<std::size_t>(sample_cap) * sizeof(row_index));
+    off_keep_ = arena.add(static_cast<std::size_t>(sample_cap));
+    return arena;
+  }
+
+  /// Allocates the activation, row-list, flag and counter buffers and the arena; synchronises.
+  void allocate_buffers(std::size_t arena_bytes, cuda::stream_ref stream) {
+    auto const rows = static_cast<std::size_t>(opts_.max_batch);
+    for (auto& a : act_buf_) {
+      a = DeviceBuffer<Value, Allocator>(rows * static_cast<std::size_t>(ld_), stream, alloc_);
+    }
+    for (auto& b : ids_) {
+      b = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
+    }
+    for (auto& b : pos_) {
+      b = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
+    }
+    flags_ = DeviceBuffer<std::uint8_t, Allocator>(rows, stream, alloc_);
+    if constexpr (Cluster::converts) {
+      centroid_of_ = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
+      nonempty_ = DeviceBuffer<std::uint8_t, Allocator>(rows, stream, alloc_);
+      list_ = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
+    }
+    arena_ = DeviceBuffer<std::byte, Allocator>(arena_bytes, stream, alloc_);
+    num_slots_ = static_cast<std::size_t>(2 * num_layers_ + 7);
+    counters_ = DeviceBuffer<row_index, Allocator>(num_slots_, stream, alloc_);
+    h_counters_ = PinnedBuffer<row_index>(num_slots_);
+    h_ids_ = PinnedBuffer<row_index>(rows);
+    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));  // documented: once, at construction
+  }
+
   void check_memory(SparseNetwork<Value> const& net, std::size_t arena_bytes) const {
-    std::size_t need = arena_bytes;
+    std::size_t weight_bytes = 0;
+    for (auto const& l : net.layers) {
+      weight_bytes +=
+          static_cast<std::size_t>(l.weights.nnz()) * (sizeof(std::int32_t) + sizeof(Value)) +
+          static_cast<std::size_t>(l.weights.rows + l.weights.cols + 1) * 8;
+    }
+    check_memory_bytes(weight_bytes, arena_bytes);
+  }
+
+  /// Throws unless the weights still to upload, the arena and the batch buffers fit.
+  void check_memory_bytes(std::size_t weight_bytes, std::size_t arena_bytes) const {
+    std::size_t need = arena_bytes + weight_bytes;
     auto const rows = static_cast<std::size_t>(opts_.max_batch);
     need += 2 * rows * static_cast<std::size_t>(ld_) * sizeof(Value);
     need += rows * (4 * sizeof(row_index) + 2 + sizeof(row_index) * 2);
-    for (auto const& l : net.layers) {
-      need += static_cast<std::size_t>(l.weights.nnz()) * (sizeof(std::int32_t) + sizeof(Value)) +
-              static_cast<std::size_t>(l.weights.rows + l.weights.cols + 1) * 8;
-    }
     std::size_t free_bytes = 0;
     std::size_t total_bytes = 0;
     SNICIT_CUDA_TRY(cudaMemGetInfo(&free_bytes, &total_bytes));
@@ -616,6 +731,77 @@ class Engine {
         flags, n, ids_in, pos_out, ids_out, d_count, arena_.data() + off_cub_, cub_bytes_, stream);
   }
 
+  /// Finds the runs of >= 2 consecutive layers the policy may fuse and uploads each as a
+  /// kernels::FusedDenseStack (host network constructor only; nothing when not fusable).
+  void prepare_fusion(std::vector<SparseLayer<Value>> const& layers, cuda::stream_ref stream) {
+    auto const L = static_cast<std::size_t>(num_layers_);
+    fused_last_.assign(L + 1, 0);
+    fused_stack_of_.assign(L + 1, -1);
+    if constexpr (fusable_) {
+      if (!opts_.fuse_dense_layers) {
+        return;
+      }
+      auto ok = [&](std::size_t i) {  // 0-based layer index
+        return kernels::fused_dense_fits(layers[i]) &&
+               kernels::FusedDenseTraits<Spmm>::layer_ok(layers[i]);
+      };
+      for (std::size_t i = 0; i < L;) {
+        std::size_t j = i;
+        while (j < L && ok(j)) {
+          ++j;
+        }
+        if (j - i >= 2) {
+          fused_stacks_.emplace_back(layers,
+                                     static_cast<std::int64_t>(i),
+                                     static_cast<std::int64_t>(j - i),
+                                     alloc_,
+                                     stream);
+          for (std::size_t l = i + 1; l <= j; ++l) {
+            fused_last_[l] = static_cast<std::int64_t>(j);
+            fused_stack_of_[l] = static_cast<std::int64_t>(fused_stacks_.size()) - 1;
+          }
+        }
+        i = j > i ? j : i + 1;
+      }
+    } else {
+      (void)layers;
+      (void)stream;
+    }
+  }
+
+  /// Last layer of the fused launch that starts at layer l and stops at `last_allowed` (l when
+  /// layer l runs on its own).
+  [[nodiscard]] std::int64_t fused_end(std::int64_t l, std::int64_t last_allowed) const noexcept {
+    if constexpr (fusable_) {
+      if (observer_ || fused_last_.empty()) {
+        return l;
+      }
+      return std::max(l, std::min(fused_last_[static_cast<std::size_t>(l)], last_allowed));
+    } else {
+      (void)last_allowed;
+      return l;
+    }
+  }
+
+  /// Queues layers first..last (1-based) as one fused launch; per-layer alive counts go to the
+  /// counter slots of layers first..last-1, the last layer's flags to args.alive.
+  void launch_fused(SpmmArgs<Value> const& args,
+                    std::int64_t first,
+                    std::int64_t last,
+                    cuda::stream_ref stream) {
+    if constexpr (fusable_) {
+      auto const& stack =
+          fused_stacks_[static_cast<std::size_t>(fused_stack_of_[static_cast<std::size_t>(first)])];
+      stack.launch(args, first - 1, last - first + 1, act_, counter(slot_alive(first)), stream);
+    } else {
+      (void)args;
+      (void)first;
+      (void)last;
+      (void)stream;
+      SNICIT_FAIL("launch_fused: the spMM policy does not fuse layers");
+    }
+  }
+
   void record_layer_event(std::int64_t l, cuda::stream_ref stream) {
     if (observer_) {
       layer_events_[static_cast<std::size_t>(l)].record(stream);
@@ -664,6 +850,7 @@ class Engine {
     std::int64_t post_bound = -1;  ///< the shape it was captured for
     std::int64_t live = -1;
     int p_buf = -1;
+    std::int64_t t = -1;  ///< threshold layer (cluster::Adaptive chooses it per round)
 
     PostGraph() = default;
     PostGraph(PostGraph const&) = delete;
@@ -672,7 +859,8 @@ class Engine {
         : exec(std::exchange(o.exec, nullptr)),
           post_bound(o.post_bound),
           live(o.live),
-          p_buf(o.p_buf) {}
+          p_buf(o.p_buf),
+          t(o.t) {}
     PostGraph& operator=(PostGraph&& o) noexcept {
       if (this != &o) {
         reset();
@@ -680,6 +868,7 @@ class Engine {
         post_bound = o.post_bound;
         live = o.live;
         p_buf = o.p_buf;
+        t = o.t;
       }
       return *this;
     }
@@ -692,28 +881,32 @@ class Engine {
         exec = nullptr;
       }
     }
-    [[nodiscard]] bool matches(std::int64_t bound, std::int64_t a, int buf) const noexcept {
-      return exec != nullptr && post_bound == bound && live == a && p_buf == buf;
+    [[nodiscard]] bool matches(std::int64_t bound,
+                               std::int64_t a,
+                               int buf,
+                               std::int64_t threshold) const noexcept {
+      return exec != nullptr && post_bound == bound && live == a && p_buf == buf && t == threshold;
     }
   };
 
   /**
    * Queues the post-convergence layers T+1..L: directly, or (run, EngineOptions::post_graph, no
    * observer) as a cached CUDA graph captured from the same launches. Every launch reads engine
-   * buffers and device counters, so the graph depends only on (post_bound, a, p_buf).
+   * buffers and device counters, so the graph depends only on (post_bound, a, p_buf, t).
    */
   template <class EnqueueLayers>
   void enqueue_post(bool use_graph,
                     std::int64_t post_bound,
                     std::int64_t a,
                     int p_buf,
+                    std::int64_t t,
                     cuda::stream_ref stream,
                     EnqueueLayers&& enqueue_layers) {
     if (!use_graph) {
       enqueue_layers();
       return;
     }
-    if (!post_graph_.matches(post_bound, a, p_buf)) {
+    if (!post_graph_.matches(post_bound, a, p_buf, t)) {
       // Relaxed: backends may make non-stream calls such as cudaFuncSetAttribute while captured.
       SNICIT_CUDA_TRY(cudaStreamBeginCapture(stream.get(), cudaStreamCaptureModeRelaxed));
       cudaGraph_t graph = nullptr;
@@ -745,6 +938,7 @@ class Engine {
       post_graph_.post_bound = post_bound;
       post_graph_.live = a;
       post_graph_.p_buf = p_buf;
+      post_graph_.t = t;
     }
     SNICIT_CUDA_TRY(cudaGraphLaunch(post_graph_.exec, stream.get()));
   }
@@ -759,6 +953,8 @@ class Engine {
     std::int64_t live_at_conversion = 0;         ///< A (host copy; 0 when not read)
     std::int64_t centroids = 0;                  ///< k (host copy; 0 when not read)
     std::int64_t nonempty_after_conversion = 0;  ///< (host copy; 0 when not read)
+    std::int64_t threshold = 0;                  ///< t of this round (L in exact mode)
+    std::vector<ThresholdCheck> checks;          ///< cluster::Adaptive: the round's checks
   };
 
   /**
@@ -770,8 +966,28 @@ class Engine {
   RoundPlan enqueue_round(std::int64_t b, cuda::stream_ref stream, bool async) {
     auto const& so = opts_.snicit;
     std::int64_t const L = num_layers_;
-    std::int64_t const T = Cluster::converts ? so.threshold_layer : L;
+    std::int64_t T = Cluster::converts ? so.threshold_layer : L;
     bool const timed = !async;
+    // cluster::Adaptive: T starts at the last check layer and drops to the layer whose check
+    // converts; a fused run of layers never crosses a check layer.
+    std::optional<ThresholdDetector> detector;
+    std::vector<ThresholdCheck> checks;
+    bool centroids_ready = false;  // the converting check's centroids are the conversion's
+    if constexpr (adaptive_) {
+      detector.emplace(so.adaptive, L);
+      T = detector->last_check();
+    }
+    auto const fuse_limit = [&](std::int64_t l) {
+      if constexpr (adaptive_) {
+        for (std::int64_t m = l; m < T; ++m) {
+          if (detector->is_check_layer(m)) {
+            return m;
+          }
+        }
+      }
+      (void)l;
+      return T;
+    };
     SNICIT_CUDA_TRY(
         cudaMemsetAsync(counters_.data(), 0, num_slots_ * sizeof(row_index), stream.get()));
     if (timed) {
@@ -800,18 +1016,29 @@ class Engine {
     }
 
     // Pre-convergence layers 1..T: fused bias + activation + alive flag, then compaction.
+    // A run of narrow dense layers l..e (EngineOptions::fuse_dense_layers) is one fused launch
+    // with no compaction inside; its per-layer alive counts come from the kernel.
+    std::int64_t next_refresh = opts_.bound_refresh_interval;
     for (std::int64_t l = 1; l <= T; ++l) {
+      std::int64_t const l_first = l;
       auto const& layer = layers_[static_cast<std::size_t>(l - 1)];
       SpmmArgs<Value> args;
       args.weights = layer.view;
       args.bias = layer.bias.data();
       args.in = buffer_view(cur, widths_[static_cast<std::size_t>(l - 1)]).as_const();
       args.in_rows = gather;
-      args.out = buffer_view(cur ^ 1, widths_[static_cast<std::size_t>(l)]);
       args.d_num_rows = counter(live_slot);
       args.num_rows_bound = bound;
       args.alive = flags_.data();
-      kernels::spmm<Spmm>(args, spmm_states_[static_cast<std::size_t>(l - 1)], act_, stream);
+      std::int64_t const e = fused_end(l, fuse_limit(l));
+      if (e > l) {
+        args.out = buffer_view(cur ^ 1, widths_[static_cast<std::size_t>(e)]);
+        launch_fused(args, l, e, stream);
+        l = e;
+      } else {
+        args.out = buffer_view(cur ^ 1, widths_[static_cast<std::size_t>(l)]);
+        kernels::spmm<Spmm>(args, spmm_states_[static_cast<std::size_t>(l - 1)], act_, stream);
+      }
       cur ^= 1;
       if (droppable_[static_cast<std::size_t>(l)]) {
         select(flags_.data(),
@@ -824,9 +1051,10 @@ class Engine {
         ids_buf ^= 1;
         gather = pos_[0].data();
         live_slot = slot_alive(l);
-        if (opts_.bound_refresh_interval > 0 && l % opts_.bound_refresh_interval == 0 && l < T) {
+        if (opts_.bound_refresh_interval > 0 && l >= next_refresh && l < T) {
           // Documented synchronisation: read the live count to shrink later grids.
           bound = read_count(live_slot, stream);
+          next_refresh = (l / opts_.bound_refresh_interval + 1) * opts_.bound_refresh_interval;
         }
       } else {
         // Zero rows do not stay zero (act(bias) != 0 later): keep every row, count the alive.
@@ -834,8 +1062,23 @@ class Engine {
             flags_.data(), bound, nullptr, pos_[1].data(), nullptr, counter(slot_alive(l)), stream);
         gather = nullptr;
       }
+      if constexpr (adaptive_) {
+        if (detector->is_check_layer(l)) {
+          ThresholdCheck c = run_check(l, cur, gather, live_slot, stream);
+          if (droppable_[static_cast<std::size_t>(l)]) {
+            bound = c.live;  // the check's host read refreshes the bound as well
+          }
+          if (detector->observe(c)) {
+            T = l;
+            centroids_ready = det_samples_ == samples_;
+          }
+          checks.push_back(c);
+        }
+      }
       if (timed) {
-        record_layer_event(l, stream);
+        for (std::int64_t f = l_first; f <= l; ++f) {
+          record_layer_event(f, stream);
+        }
       }
     }
     if (timed) {
@@ -848,35 +1091,39 @@ class Engine {
     plan.final_ids = ids_[ids_buf].data();
     plan.final_slot = live_slot;
     plan.final_bound = bound;
+    plan.threshold = T;
+    plan.checks = std::move(checks);
 
     if constexpr (Cluster::converts) {
       std::int64_t const nt = widths_[static_cast<std::size_t>(T)];
       auto const y = buffer_view(cur, nt).as_const();
       auto const yhat = buffer_view(cur ^ 1, nt);
-      DenseView<Value> f{
-          reinterpret_cast<Value*>(arena_.data() + off_f_), samples_, sample_dim_, sample_dim_};
+      std::int64_t const fdim = so.downsample > 0 ? so.downsample : nt;
+      DenseView<Value> f{reinterpret_cast<Value*>(arena_.data() + off_f_), samples_, fdim, fdim};
       auto* sample_pos = reinterpret_cast<row_index*>(arena_.data() + off_sample_pos_);
       auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
       auto* keep = reinterpret_cast<std::uint8_t*>(arena_.data() + off_keep_);
-      kernels::sample_rows<Value>(y,
-                                  gather,
-                                  counter(live_slot),
-                                  samples_,
-                                  so.sampling,
-                                  so.downsample,
-                                  f,
-                                  sample_pos,
-                                  counter(slot_samples()),
-                                  stream);
-      kernels::prune_samples<Cluster::prune_threads, Value>(f.as_const(),
-                                                            counter(slot_samples()),
-                                                            so.eps,
-                                                            so.eta,
-                                                            keep,
-                                                            sample_pos,
-                                                            cents,
-                                                            counter(slot_centroids()),
-                                                            stream);
+      if (!centroids_ready) {
+        kernels::sample_rows<Value>(y,
+                                    gather,
+                                    counter(live_slot),
+                                    samples_,
+                                    so.sampling,
+                                    so.downsample,
+                                    f,
+                                    sample_pos,
+                                    counter(slot_samples()),
+                                    stream);
+        kernels::prune_samples<Cluster::prune_threads, Value>(f.as_const(),
+                                                              counter(slot_samples()),
+                                                              so.eps,
+                                                              so.eta,
+                                                              keep,
+                                                              sample_pos,
+                                                              cents,
+                                                              counter(slot_centroids()),
+                                                              stream);
+      }
       kernels::convert_to_residues<Cluster::block_threads, Value>(y,
                                                                   gather,
                                                                   counter(live_slot),
@@ -927,7 +1174,7 @@ class Engine {
 #else
       bool const use_graph = timed && opts_.post_graph && !observer_;
 #endif
-      enqueue_post(use_graph, post_bound, a, p_buf, stream, [&] {
+      enqueue_post(use_graph, post_bound, a, p_buf, T, stream, [&] {
         for (std::int64_t l = T + 1; l <= L; ++l) {
           auto const& layer = layers_[static_cast<std::size_t>(l - 1)];
           std::int64_t const n_in = widths_[static_cast<std::size_t>(l - 1)];
@@ -998,6 +1245,67 @@ class Engine {
     return plan;
   }
 
+  /**
+   * cluster::Adaptive: one detector check on the live rows after layer l (the GPU side of
+   * reference::threshold_check): the conversion's sampling and pruning with det_samples_
+   * candidates, then the probe residues. Documented synchronisation: the counters are read once.
+   */
+  ThresholdCheck run_check(std::int64_t l,
+                           int cur,
+                           row_index const* gather,
+                           std::size_t live_slot,
+                           cuda::stream_ref stream) {
+    auto const& so = opts_.snicit;
+    std::int64_t const n = widths_[static_cast<std::size_t>(l)];
+    auto const y = buffer_view(cur, n).as_const();
+    std::int64_t const dim = so.downsample > 0 ? so.downsample : n;
+    DenseView<Value> f{reinterpret_cast<Value*>(arena_.data() + off_f_), det_samples_, dim, dim};
+    auto* sample_pos = reinterpret_cast<row_index*>(arena_.data() + off_sample_pos_);
+    auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
+    auto* keep = reinterpret_cast<std::uint8_t*>(arena_.data() + off_keep_);
+    kernels::sample_rows<Value>(y,
+                                gather,
+                                counter(live_slot),
+                                det_samples_,
+                                so.sampling,
+                                so.downsample,
+                                f,
+                                sample_pos,
+                                counter(slot_samples()),
+                                stream);
+    kernels::prune_samples<Cluster::prune_threads, Value>(f.as_const(),
+                                                          counter(slot_samples()),
+                                                          so.eps,
+                                                          so.eta,
+                                                          keep,
+                                                          sample_pos,
+                                                          cents,
+                                                          counter(slot_centroids()),
+                                                          stream);
+    kernels::probe_residues<Cluster::probe_warps, Value>(y,
+                                                         gather,
+                                                         counter(live_slot),
+                                                         so.adaptive.probes,
+                                                         cents,
+                                                         counter(slot_centroids()),
+                                                         so.tau_conv,
+                                                         counter(slot_probe()),
+                                                         stream);
+    SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(),
+                                    counters_.data(),
+                                    num_slots_ * sizeof(row_index),
+                                    cudaMemcpyDeviceToHost,
+                                    stream.get()));
+    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+    ThresholdCheck c;
+    c.layer = l;
+    c.live = h_counters_[live_slot];
+    c.centroids = c.live > 0 ? h_counters_[slot_centroids()] : 0;
+    c.probes = std::min<std::int64_t>(so.adaptive.probes, c.live);
+    c.nonempty_probes = c.live > 0 ? h_counters_[slot_probe()] : 0;
+    return c;
+  }
+
   /// Documented synchronisation: copies one counter to the host and waits for it.
   std::int64_t read_count(std::size_t slot, cuda::stream_ref stream) {
     SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data() + slot,
@@ -1017,7 +1325,7 @@ class Engine {
                  cuda::stream_ref stream,
                  RunResult<Value>& result) {
     std::int64_t const L = num_layers_;
-    std::int64_t const T = Cluster::converts ? opts_.snicit.threshold_layer : L;
+    std::int64_t const T = Cluster::converts ? plan.threshold : L;
     int const final_buf = plan.final_buf;
     std::size_t const final_slot = plan.final_slot;
     std::int64_t const final_bound = plan.final_bound;
@@ -1076,6 +1384,8 @@ class Engine {
     for (std::int64_t l = 1; l <= T; ++l) {
       rs.alive_per_pre_layer.push_back(h_counters_[slot_alive(l)]);
     }
+    rs.threshold_layer = T;
+    rs.threshold_checks = plan.checks;
     rs.live_at_conversion = live_at_conversion;
     rs.centroids = centroids;
     rs.nonempty_after_conversion = nonempty0;
@@ -1175,10 +1485,23 @@ class Engine {
   std::size_t off_keep_ = 0;
   std::int64_t samples_ = 1;
   std::int64_t sample_dim_ = 1;
+  std::int64_t det_samples_ = 0;  ///< cluster::Adaptive: centroid candidates of a check
+  static constexpr bool adaptive_ = cluster::is_adaptive_v<Cluster>;
   detail::EventHandle phase_events_[5];
   std::vector<detail::EventHandle> layer_events_;
   Observer observer_;
   PostGraph post_graph_;  ///< cached post-phase graph (EngineOptions::post_graph)
+
+  // Fused runs of narrow dense layers (EngineOptions::fuse_dense_layers).
+  static constexpr bool fusable_ =
+      kernels::FusedDenseTraits<Spmm>::enabled && std::is_same_v<Value, float>;
+  using fused_stack_type =
+      kernels::FusedDenseStack<kernels::FusedDenseTraits<Spmm>::precision, Activation, Allocator>;
+  std::vector<fused_stack_type> fused_stacks_;
+  /// For layer l (1-based): the last layer of its fusable run, 0 when l is not in one.
+  std::vector<std::int64_t> fused_last_;
+  /// For layer l: index of its run in fused_stacks_ (-1 when none).
+  std::vector<std::int64_t> fused_stack_of_;
 };
 
 SNICIT_NAMESPACE_END
