@@ -101,6 +101,9 @@ int run(int argc, char** argv) {
       cli.common.snicit_options(SnicitOptions::beyond_defaults(net.hidden.num_layers()));
   if (cli.common.mode == Mode::snicit) {
     options.validate(net.hidden.num_layers(), net.hidden.input_size());
+    if (cli.common.auto_threshold()) {
+      options.adaptive.validate(net.hidden.num_layers());
+    }
   }
   double const load_ms = ms_since(t_load);
   std::printf(
@@ -114,6 +117,8 @@ int run(int argc, char** argv) {
 
   auto const exact_opts = cli.common.exact_options(program);
   reference::ClassifyResult result;
+  std::vector<std::int64_t> thresholds;  // t of each round
+  bool const adaptive = cli.common.auto_threshold();
   double ms = 0;
   std::string device_name = "cpu (reference)";
   if (device == Device::gpu) {
@@ -130,6 +135,7 @@ int run(int argc, char** argv) {
         reference::output_logits(net, input.rows, r.categories, r.activations, cli.common.threads);
     result.predicted = reference::argmax_rows(result.logits);
     ms = r.median_ms;
+    thresholds = r.thresholds;
     device_name = "gpu (" + r.device + ", " + backend_name(cli.common.backend) + ")";
     report["gpu"] = {{"name", r.device},
                      {"backend", backend_name(cli.common.backend)},
@@ -140,8 +146,12 @@ int run(int argc, char** argv) {
     auto t0 = std::chrono::steady_clock::now();
     result = cli.common.mode == Mode::exact
                  ? reference::classify_exact(net, input, exact_opts)
-                 : reference::classify_snicit(net, input, options, exact_opts);
+                 : (adaptive ? reference::classify_snicit_adaptive(net, input, options, exact_opts)
+                             : reference::classify_snicit(net, input, options, exact_opts));
     ms = ms_since(t0);
+    if (result.stats) {
+      thresholds = result.stats->threshold_layer;
+    }
   }
   double const acc = reference::accuracy(result.predicted, labels);
   std::printf("%s: device %s, mode %s: %.3f ms, accuracy %.2f %% (%lld / %lld)\n",
@@ -162,6 +172,15 @@ int run(int argc, char** argv) {
     report["options"] = to_json(options);
     if (result.stats) {
       report["snicit_stats"] = to_json(*result.stats);
+    }
+  }
+  if (cli.common.mode == Mode::snicit) {
+    std::printf("%s: threshold %s\n",
+                program,
+                threshold_text(adaptive, options.threshold_layer, thresholds).c_str());
+    report["threshold"] = {{"mode", adaptive ? "auto" : "fixed"}, {"per_round", thresholds}};
+    if (adaptive) {
+      report["options"]["adaptive"] = to_json(options.adaptive);
     }
   }
   report["time_ms"] = ms;

@@ -145,6 +145,9 @@ int run(int argc, char** argv) {
   SnicitOptions const options = cli.common.snicit_options(SnicitOptions::sdgc_defaults(cli.layers));
   if (cli.common.mode == Mode::snicit) {
     options.validate(cli.layers, cli.neurons);  // before any expensive loading
+    if (cli.common.auto_threshold()) {
+      options.adaptive.validate(cli.layers);
+    }
   }
 
   auto t_load = std::chrono::steady_clock::now();
@@ -185,11 +188,14 @@ int run(int argc, char** argv) {
   // --- inference (timed: inference only, no I/O or upload) ---
   auto const exact_opts = cli.common.exact_options(program);
   std::vector<std::int64_t> categories;
+  std::vector<std::int64_t> thresholds;  // t of each round
+  bool const adaptive = cli.common.auto_threshold();
   double ms = 0;
   std::string device_name = "cpu (reference)";
   if (device == Device::gpu) {
     auto r = run_on_gpu(net, images, cli.common.gpu_options(options, program));
     categories = std::move(r.categories);
+    thresholds = r.thresholds;
     ms = r.median_ms;
     device_name = "gpu (" + r.device + ", " + backend_name(cli.common.backend) + ")";
     report["gpu"] = {{"name", r.device},
@@ -202,8 +208,10 @@ int run(int argc, char** argv) {
     if (cli.common.mode == Mode::exact) {
       categories = reference::infer_exact(net, images, exact_opts).rows;
     } else {
-      auto r = reference::infer_snicit(net, images, options, exact_opts);
+      auto r = adaptive ? reference::infer_snicit_adaptive(net, images, options, exact_opts)
+                        : reference::infer_snicit(net, images, options, exact_opts);
       categories = std::move(r.rows);
+      thresholds = r.stats.threshold_layer;
       report["snicit_stats"] = to_json(r.stats);
     }
     ms = ms_since(t0);
@@ -216,6 +224,15 @@ int run(int argc, char** argv) {
               ms,
               tera_edges,
               categories.size());
+  if (cli.common.mode == Mode::snicit) {
+    std::printf("%s: threshold %s\n",
+                program,
+                threshold_text(adaptive, options.threshold_layer, thresholds).c_str());
+    report["threshold"] = {{"mode", adaptive ? "auto" : "fixed"}, {"per_round", thresholds}};
+    if (adaptive) {
+      report["options"]["adaptive"] = to_json(options.adaptive);
+    }
+  }
   report["time_ms"] = ms;
   report["tera_edges_per_s"] = tera_edges;
   report["categories"] = {{"count", categories.size()}};

@@ -13,11 +13,27 @@
 namespace snicit::programs {
 namespace {
 
+nlohmann::json checks_json(std::vector<ThresholdCheck> const& checks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto const& c : checks) {
+    out.push_back({{"layer", c.layer},
+                   {"live", c.live},
+                   {"centroids", c.centroids},
+                   {"probes", c.probes},
+                   {"nonempty_probes", c.nonempty_probes},
+                   {"predicted_rows", c.predicted_rows},
+                   {"converts", c.converts}});
+  }
+  return out;
+}
+
 nlohmann::json to_json(RunStats const& s) {
   nlohmann::json rounds = nlohmann::json::array();
   for (auto const& r : s.rounds) {
     rounds.push_back({{"first_row", r.first_row},
                       {"rows", r.rows},
+                      {"threshold_layer", r.threshold_layer},
+                      {"threshold_checks", checks_json(r.threshold_checks)},
                       {"alive_per_pre_layer", r.alive_per_pre_layer},
                       {"live_at_conversion", r.live_at_conversion},
                       {"centroids", r.centroids},
@@ -36,6 +52,7 @@ GpuRunResult run_with(SparseNetwork<float> const& net, Input const& input, GpuRu
   std::int64_t const round = o.snicit.batch_size > 0 ? o.snicit.batch_size : input.rows;
   eo.max_batch = std::max<std::int64_t>(1, std::min<std::int64_t>(round, input.rows));
   eo.return_activations = o.activations;
+  eo.device_memory_limit = o.device_memory_limit;
   Engine<float, Spmm, Cluster> engine(net, eo, stream.ref());
 
   GpuRunResult out;
@@ -86,6 +103,9 @@ GpuRunResult run_with(SparseNetwork<float> const& net, Input const& input, GpuRu
                 {"post_ms", med.stats.ms.post_ms},
                 {"recovery_ms", med.stats.ms.recovery_ms}};
   out.stats = to_json(med.stats);
+  for (auto const& r : med.stats.rounds) {
+    out.thresholds.push_back(r.threshold_layer);
+  }
   out.categories = std::move(med.categories);
   out.activations = std::move(med.activations);
   return out;
@@ -97,6 +117,9 @@ GpuRunResult with_cluster(SparseNetwork<float> const& net,
                           GpuRunOptions const& o) {
   if (o.exact) {
     return run_with<Spmm, cluster::None>(net, input, o);
+  }
+  if (o.adaptive) {
+    return run_with<Spmm, cluster::Adaptive<>>(net, input, o);
   }
   return run_with<Spmm, cluster::CoarseSample<>>(net, input, o);
 }

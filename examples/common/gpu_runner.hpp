@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,11 +39,13 @@ inline char const* backend_name(Backend b) {
 struct GpuRunOptions {
   Backend backend = Backend::automatic;  ///< spmm::Auto by default
   bool exact = false;                    ///< cluster::None instead of SNICIT
+  bool adaptive = false;                 ///< cluster::Adaptive (--threshold auto)
   SnicitOptions snicit{};                ///< SNICIT knobs (batch_size also applies in exact mode)
   bool activations = false;              ///< return the final activations of the live rows
   bool progress = false;                 ///< print per-layer lines to stderr
   int warmup = 1;                        ///< untimed runs first
   int reps = 3;                          ///< timed runs; the median is reported
+  std::size_t device_memory_limit = 0;   ///< EngineOptions::device_memory_limit (0 = no cap)
   char const* program = "";              ///< prefix of progress lines
 };
 
@@ -54,6 +57,7 @@ struct GpuRunResult {
   nlohmann::json phases;                 ///< per-phase ms of the median repetition
   nlohmann::json stats;                  ///< per-round counts (centroids, non-empty rows, ...)
   std::string device;                    ///< GPU name
+  std::vector<std::int64_t> thresholds;  ///< t of each round of the median repetition
 };
 
 /// Runs `net` on `input` with the GPU engine (see GpuRunOptions). Throws snicit::CudaError /

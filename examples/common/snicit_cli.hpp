@@ -15,6 +15,7 @@
 #include "program.hpp"
 
 #include <cstdio>
+#include <exception>
 #include <map>
 #include <string>
 
@@ -33,9 +34,11 @@ struct CommonCli {
   int warmup = 1;
   int reps = 3;
   Backend backend = Backend::automatic;
+  std::uint64_t device_memory_limit = 0;  // bytes, 0 = no cap
 
   // SNICIT knobs as given on the command line (applied over the workload defaults)
-  std::int64_t threshold = 0;
+  std::string threshold;  // a layer number or "auto" (cluster::Adaptive)
+  AdaptiveOptions adaptive{};
   std::int64_t samples = 0;
   std::int64_t downsample = 0;
   double eps = 0, eta = 0, tau_conv = 0, tau_post = 0;
@@ -79,9 +82,35 @@ struct CommonCli {
         ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case));
     app.add_option("--reps", reps, "GPU: timed runs (the median is reported)")
         ->check(CLI::PositiveNumber);
+    app.add_option("--device-memory-limit",
+                   device_memory_limit,
+                   "GPU: most device memory the engine may plan for (bytes, or 512MiB, 2GiB; "
+                   "0 = all free memory); a run that needs more is refused before it starts")
+        ->transform(CLI::AsSizeValue(false));
 
     auto* g = app.add_option_group("SNICIT", "SNICIT parameters (defaults depend on the workload)");
-    o_threshold = g->add_option("--threshold,-t", threshold, "threshold layer t (0 <= t < L)");
+    o_threshold = g->add_option(
+        "--threshold,-t",
+        threshold,
+        "threshold layer t (0 <= t < L), or auto: chosen per round by the convergence "
+        "detector (docs/adaptive.md)");
+    auto* a = app.add_option_group("Adaptive threshold", "knobs of --threshold auto");
+    a->add_option("--auto-interval", adaptive.interval, "layers between checks (>= 1)")
+        ->check(CLI::PositiveNumber);
+    a->add_option("--auto-min", adaptive.min_layer, "first check layer = smallest t (>= 1)")
+        ->check(CLI::PositiveNumber);
+    a->add_option("--auto-max", adaptive.max_layer, "largest t (0 = L - 1)")
+        ->check(CLI::NonNegativeNumber);
+    a->add_option("--auto-probes", adaptive.probes, "probe rows per check (>= 1)")
+        ->check(CLI::PositiveNumber);
+    a->add_option("--auto-samples", adaptive.samples, "centroid candidates per check (0 = s)")
+        ->check(CLI::NonNegativeNumber);
+    a->add_option("--auto-window", adaptive.window, "consecutive passing checks (>= 1)")
+        ->check(CLI::PositiveNumber);
+    a->add_option("--auto-max-work",
+                  adaptive.max_work,
+                  "convert only when predicted post rows <= this fraction of the live rows")
+        ->check(CLI::Range(0.0, 1.0));
     o_samples = g->add_option("--samples,-s", samples, "sample rows s (centroid candidates)");
     o_downsample =
         g->add_option("--downsample", downsample, "sum-downsampling segments n (0 = off)");
@@ -100,8 +129,20 @@ struct CommonCli {
 
   /// The workload defaults with every option the user gave applied on top.
   [[nodiscard]] SnicitOptions snicit_options(SnicitOptions o) const {
-    if (o_threshold->count() > 0)
-      o.threshold_layer = threshold;
+    if (o_threshold->count() > 0 && !auto_threshold()) {
+      std::size_t used = 0;
+      long long t = -1;
+      try {
+        t = std::stoll(threshold, &used);
+      } catch (std::exception const&) {
+        used = 0;
+      }
+      if (used == 0 || used != threshold.size()) {
+        throw LogicError("--threshold: expected a layer number or 'auto', got '" + threshold + "'");
+      }
+      o.threshold_layer = t;
+    }
+    o.adaptive = adaptive;
     if (o_samples->count() > 0)
       o.samples = samples;
     if (o_downsample->count() > 0)
@@ -121,6 +162,11 @@ struct CommonCli {
     if (o_sampling->count() > 0)
       o.sampling = sampling;
     return o;
+  }
+
+  /// --threshold auto: the threshold layer is chosen per round (cluster::Adaptive).
+  [[nodiscard]] bool auto_threshold() const {
+    return o_threshold->count() > 0 && (threshold == "auto" || threshold == "AUTO");
   }
 
   /// Resolves --device: auto = gpu when a CUDA device is usable, else the CPU reference with a
@@ -146,10 +192,12 @@ struct CommonCli {
     GpuRunOptions g;
     g.backend = backend;
     g.exact = mode == Mode::exact;
+    g.adaptive = auto_threshold();
     g.snicit = o;
     g.progress = progress;
     g.warmup = warmup;
     g.reps = reps;
+    g.device_memory_limit = static_cast<std::size_t>(device_memory_limit);
     g.program = program;
     return g;
   }
@@ -188,8 +236,63 @@ inline nlohmann::json to_json(SnicitOptions const& o) {
           {"sampling", o.sampling == Sampling::strided ? "strided" : "first"}};
 }
 
+inline nlohmann::json to_json(ThresholdCheck const& c) {
+  return {{"layer", c.layer},
+          {"live", c.live},
+          {"centroids", c.centroids},
+          {"probes", c.probes},
+          {"nonempty_probes", c.nonempty_probes},
+          {"predicted_rows", c.predicted_rows},
+          {"converts", c.converts}};
+}
+
+inline nlohmann::json to_json(std::vector<ThresholdCheck> const& checks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto const& c : checks) {
+    out.push_back(to_json(c));
+  }
+  return out;
+}
+
+inline nlohmann::json to_json(AdaptiveOptions const& a) {
+  return {{"interval", a.interval},
+          {"min_layer", a.min_layer},
+          {"max_layer", a.max_layer},
+          {"probes", a.probes},
+          {"samples", a.samples},
+          {"window", a.window},
+          {"max_work", a.max_work}};
+}
+
+/// "t = 8" for a fixed threshold, "auto: t = 8 (per round: 8 10 ...)" for the adaptive one.
+inline std::string threshold_text(bool adaptive,
+                                  std::int64_t fixed,
+                                  std::vector<std::int64_t> const& chosen) {
+  if (!adaptive) {
+    return "t = " + std::to_string(fixed);
+  }
+  std::string s = "auto";
+  if (!chosen.empty()) {
+    s += ": t = " + std::to_string(chosen.front());
+    if (chosen.size() > 1) {
+      s += " (per round:";
+      for (auto const t : chosen) {
+        s += " " + std::to_string(t);
+      }
+      s += ")";
+    }
+  }
+  return s;
+}
+
 inline nlohmann::json to_json(reference::SnicitStats const& s) {
-  return {{"centroids", s.centroids},
+  nlohmann::json checks = nlohmann::json::array();
+  for (auto const& round : s.threshold_checks) {
+    checks.push_back(to_json(round));
+  }
+  return {{"threshold_layer", s.threshold_layer},
+          {"threshold_checks", checks},
+          {"centroids", s.centroids},
           {"nonempty_after_conversion", s.nonempty_after_conversion},
           {"nonempty_per_post_layer", s.nonempty_per_post_layer},
           {"alive_per_pre_layer", s.alive_per_pre_layer}};

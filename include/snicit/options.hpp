@@ -12,6 +12,7 @@
  * 0 <= t <= L-1.
  */
 
+#include <snicit/adaptive.hpp>
 #include <snicit/config.hpp>
 #include <snicit/error.hpp>
 
@@ -38,6 +39,9 @@ struct SnicitOptions {
   std::int64_t rebuild_interval = 1;  ///< rebuild the non-empty row list every k post layers
   std::int64_t batch_size = 0;        ///< rows per round; 0 = the whole input in one round
   Sampling sampling = Sampling::strided;
+  /// Knobs of the automatic threshold layer; used only by cluster::Adaptive and
+  /// reference::infer_snicit_adaptive (which ignore threshold_layer), see docs/adaptive.md.
+  AdaptiveOptions adaptive{};
 
   /// Defaults of the paper / authors' code for the trained MNIST ("beyond") networks.
   [[nodiscard]] static SnicitOptions beyond_defaults(std::int64_t layers) {

@@ -11,6 +11,7 @@
  * Host-compilable (no CUDA compiler needed).
  */
 
+#include <snicit/adaptive.hpp>
 #include <snicit/config.hpp>
 
 #include <cstdint>
@@ -155,6 +156,9 @@ struct RoundStats {
   std::int64_t live_inputs = 0;  ///< input rows kept before layer 1 (all-zero rows dropped)
   /// Rows with a non-zero entry after each pre-convergence layer (index 0 = layer 1).
   std::vector<std::int64_t> alive_per_pre_layer;
+  std::int64_t threshold_layer = 0;  ///< t used by this round (chosen per round by Adaptive)
+  /// cluster::Adaptive: every check of the round, in layer order (the last one converts).
+  std::vector<ThresholdCheck> threshold_checks;
   std::int64_t live_at_conversion = 0;         ///< A: live rows entering the conversion
   std::int64_t centroids = 0;                  ///< k
   std::int64_t nonempty_after_conversion = 0;  ///< non-empty rows (centroids included)

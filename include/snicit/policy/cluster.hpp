@@ -19,6 +19,8 @@
 
 #include <snicit/config.hpp>
 
+#include <type_traits>
+
 SNICIT_NAMESPACE_BEGIN
 namespace cluster {
 
@@ -43,6 +45,40 @@ struct CoarseSample {
   static_assert(PruneThreads % 32 == 0 && PruneThreads >= 32 && PruneThreads <= 1024,
                 "cluster::CoarseSample: PruneThreads must be a multiple of 32 in [32, 1024]");
 };
+
+/**
+ * @brief CoarseSample with the threshold layer t chosen per round at inference time: a
+ * convergence detector runs after the check layers of the pre-convergence phase and triggers the
+ * conversion (knobs in SnicitOptions::adaptive, rule in adaptive.hpp, design in
+ * docs/adaptive.md). SnicitOptions::threshold_layer is ignored. Each check reads three counters
+ * on the host (one documented stream synchronisation per check layer).
+ *
+ * @tparam BlockThreads threads of the per-row kernels (conversion, update, recovery)
+ * @tparam PruneThreads threads of the single-block pruning kernel
+ * @tparam ProbeWarps   warps per block of the detector's probe kernel (one probe row per warp)
+ */
+template <int BlockThreads = 256, int PruneThreads = 1024, int ProbeWarps = 8>
+struct Adaptive {
+  using policy_category = cluster_policy_tag;
+  static constexpr bool converts = true;
+  static constexpr bool adaptive_threshold = true;
+  static constexpr int block_threads = BlockThreads;
+  static constexpr int prune_threads = PruneThreads;
+  static constexpr int probe_warps = ProbeWarps;
+  static_assert(BlockThreads % 32 == 0 && BlockThreads >= 32 && BlockThreads <= 1024,
+                "cluster::Adaptive: BlockThreads must be a multiple of 32 in [32, 1024]");
+  static_assert(PruneThreads % 32 == 0 && PruneThreads >= 32 && PruneThreads <= 1024,
+                "cluster::Adaptive: PruneThreads must be a multiple of 32 in [32, 1024]");
+  static_assert(ProbeWarps >= 1 && ProbeWarps <= 32,
+                "cluster::Adaptive: ProbeWarps must be in [1, 32]");
+};
+
+/// True for cluster policies that choose the threshold layer at run time (cluster::Adaptive).
+template <class P, class = void>
+inline constexpr bool is_adaptive_v = false;
+template <class P>
+inline constexpr bool is_adaptive_v<P, std::void_t<decltype(P::adaptive_threshold)>> =
+    P::adaptive_threshold;
 
 /// Exact mode: all L layers run as pre-convergence layers; no conversion.
 struct None {

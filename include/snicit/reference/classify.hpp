@@ -209,5 +209,19 @@ ClassifyResult classify_impl(ClassifierNetwork<float> const& net,
       });
 }
 
+/// classify_snicit with the threshold layer chosen per round (reference::infer_snicit_adaptive).
+[[nodiscard]] inline ClassifyResult classify_snicit_adaptive(ClassifierNetwork<float> const& net,
+                                                             DenseMatrix<float> const& input,
+                                                             SnicitOptions const& options,
+                                                             ExactOptions const& opts = {}) {
+  detail::validate_adaptive_options(options, net.hidden);
+  return detail::classify_impl(
+      net, input, opts.threads, [&](DenseMatrix<float> const& x, ClassifyResult& out) {
+        SnicitResult r = infer_snicit_adaptive(net.hidden, x, options, opts);
+        out.stats = std::move(r.stats);
+        return static_cast<InferenceResult>(std::move(r));
+      });
+}
+
 }  // namespace reference
 SNICIT_NAMESPACE_END

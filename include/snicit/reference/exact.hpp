@@ -291,7 +291,9 @@ inline void check_network_and_input(SparseNetwork<float> const& net, std::int64_
 /**
  * Runs layers 1..last (last >= 0) exactly on the input rows [begin, end) of `in`; returns the
  * live rows after layer `last` (for last = 0: the input rows themselves, densified). Appends the
- * per-layer counts to `counters` and reports each layer as phase "pre".
+ * per-layer counts to `counters` and reports each layer as phase "pre". When `stop` is given it
+ * is called after every layer l >= 1 with the live rows; returning true ends the loop at l (the
+ * automatic threshold layer, reference::infer_snicit_adaptive).
  */
 template <class Rows>
 RowBlock run_exact_layers(SparseNetwork<float> const& net,
@@ -302,7 +304,8 @@ RowBlock run_exact_layers(SparseNetwork<float> const& net,
                           std::vector<bool> const& droppable,
                           ExactOptions const& opts,
                           std::int64_t round,
-                          ExactCounters& counters) {
+                          ExactCounters& counters,
+                          std::function<bool(std::int64_t, RowBlock const&)> const& stop = {}) {
   float const cap = net.activation_cap;
   // Input rows: all of [begin, end), less all-zero rows when zero stays zero to the end.
   RowBlock block;
@@ -352,6 +355,9 @@ RowBlock run_exact_layers(SparseNetwork<float> const& net,
     if (opts.observer) {
       opts.observer(LayerReport{
           l, "pre", static_cast<std::int64_t>(block.ids.size()), 0, alive, ms_since(t0), round});
+    }
+    if (stop && stop(l, block)) {
+      break;
     }
   }
   return block;

@@ -16,6 +16,7 @@
  * differences; `eps * dim` is evaluated in double.
  */
 
+#include <snicit/adaptive.hpp>
 #include <snicit/config.hpp>
 #include <snicit/error.hpp>
 #include <snicit/matrix.hpp>
@@ -47,6 +48,10 @@ struct SnicitStats {
   std::vector<std::vector<std::int64_t>> nonempty_per_post_layer;
   /// Rows with a non-zero entry after each pre-convergence layer 1..t.
   std::vector<std::vector<std::int64_t>> alive_per_pre_layer;
+  /// The threshold layer t of each round (fixed, or chosen by infer_snicit_adaptive).
+  std::vector<std::int64_t> threshold_layer;
+  /// infer_snicit_adaptive: every check of each round, in layer order (empty otherwise).
+  std::vector<std::vector<ThresholdCheck>> threshold_checks;
 };
 
 /**
@@ -384,6 +389,76 @@ inline void rebuild_list(CompressedBatch& cb) {
   return out;
 }
 
+/**
+ * @brief The centroids the conversion picks among the A = y.rows live rows: min(samples, A)
+ * samples (options.sampling), optionally sum-downsampled (options.downsample), pruned with
+ * options.eps / eta. Returns their row positions in sample order.
+ */
+[[nodiscard]] inline std::vector<std::int64_t> pick_centroids(DenseMatrix<float> const& y,
+                                                              std::int64_t samples,
+                                                              SnicitOptions const& options) {
+  auto const positions = sample_positions(y.rows, samples, options.sampling);
+  DenseMatrix<float> picked(static_cast<std::int64_t>(positions.size()), y.cols, 0.0f);
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    auto const src = y.row(positions[i]);
+    std::copy(src.begin(), src.end(), picked.row(static_cast<std::int64_t>(i)).begin());
+  }
+  auto const survivors =
+      options.downsample > 0
+          ? prune_samples(downsample(picked, options.downsample), options.eps, options.eta)
+          : prune_samples(picked, options.eps, options.eta);
+  std::vector<std::int64_t> centroids;
+  centroids.reserve(survivors.size());
+  for (auto const i : survivors) {
+    centroids.push_back(positions[static_cast<std::size_t>(i)]);
+  }
+  return centroids;
+}
+
+/**
+ * @brief One check of the automatic threshold detector (adaptive.hpp) on the live rows `y` after
+ * layer `layer`: A = y.rows; k = pick_centroids(y, adaptive.samples or s).size(); P' = min(P, A)
+ * probe rows at strided positions floor(i * A / P'), less those that are centroids (probes =
+ * the rest); a probe is non-empty when every centroid differs from it in some entry
+ * (|y_p - y_c| > float(tau_conv)), i.e. its residue against the nearest centroid would be
+ * non-empty.
+ * predicted_rows and converts are left for ThresholdDetector::observe.
+ */
+[[nodiscard]] inline ThresholdCheck threshold_check(DenseMatrix<float> const& y,
+                                                    std::int64_t layer,
+                                                    SnicitOptions const& options) {
+  ThresholdCheck c;
+  c.layer = layer;
+  c.live = y.rows;
+  if (y.rows == 0) {
+    return c;
+  }
+  std::int64_t const s = options.adaptive.samples > 0 ? options.adaptive.samples : options.samples;
+  auto const centroids = pick_centroids(y, s, options);
+  c.centroids = static_cast<std::int64_t>(centroids.size());
+  auto const probes = sample_positions(y.rows, options.adaptive.probes, Sampling::strided);
+  float const tau = static_cast<float>(options.tau_conv);
+  std::int64_t const N = y.cols;
+  for (auto const p : probes) {
+    if (std::find(centroids.begin(), centroids.end(), p) != centroids.end()) {
+      continue;  // a centroid keeps its full row: it says nothing about residues
+    }
+    ++c.probes;
+    float const* yp = y.data.data() + p * N;
+    bool empty = false;
+    for (std::size_t ci = 0; ci < centroids.size() && !empty; ++ci) {
+      float const* yc = y.data.data() + centroids[ci] * N;
+      bool differs = false;
+      for (std::int64_t j = 0; j < N && !differs; ++j) {
+        differs = std::fabs(yp[j] - yc[j]) > tau;
+      }
+      empty = !differs;
+    }
+    c.nonempty_probes += empty ? 0 : 1;
+  }
+  return c;
+}
+
 namespace detail {
 
 /// Rows with a non-zero and non-zero entries of recover(cb), without materialising it.
@@ -418,6 +493,11 @@ inline std::pair<std::int64_t, std::int64_t> recovered_counts(CompressedBatch co
   return {alive, nnz};
 }
 
+/// Activation width after layer l (l = 0: the input).
+inline std::int64_t width_at(SparseNetwork<float> const& net, std::int64_t l) {
+  return l == 0 ? net.input_size() : net.layers[static_cast<std::size_t>(l - 1)].weights.cols;
+}
+
 /// SnicitOptions::validate(L, N) with N = the activation width at layer t (0 if t is invalid).
 inline void validate_options(SnicitOptions const& options, SparseNetwork<float> const& net) {
   std::int64_t const L = net.num_layers();
@@ -429,16 +509,34 @@ inline void validate_options(SnicitOptions const& options, SparseNetwork<float> 
   options.validate(L, width);
 }
 
+/// validate_options plus the adaptive knobs, and n <= N at every layer the detector may pick.
+inline void validate_adaptive_options(SnicitOptions const& options,
+                                      SparseNetwork<float> const& net) {
+  validate_options(options, net);
+  std::int64_t const L = net.num_layers();
+  options.adaptive.validate(L);
+  for (std::int64_t l = options.adaptive.min_layer; l <= options.adaptive.last_layer(L); ++l) {
+    SNICIT_EXPECTS(options.downsample <= width_at(net, l),
+                   "downsample segments n = " + std::to_string(options.downsample) +
+                       " exceed the width " + std::to_string(width_at(net, l)) + " of layer " +
+                       std::to_string(l) + " (a layer the adaptive threshold may choose)");
+  }
+}
+
 /// Shared body of both infer_snicit overloads.
 template <class Rows>
 SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
                                Rows const& in,
                                std::int64_t total_rows,
                                SnicitOptions const& options,
-                               ExactOptions const& opts) {
+                               ExactOptions const& opts,
+                               bool adaptive) {
   std::int64_t const L = net.num_layers();
-  std::int64_t const t = options.threshold_layer;
-  validate_options(options, net);
+  if (adaptive) {
+    validate_adaptive_options(options, net);
+  } else {
+    validate_options(options, net);
+  }
   check_network_and_input(net, in.cols());
   auto const droppable = zero_stays_zero(net);
   float const cap = net.activation_cap;
@@ -453,9 +551,31 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
   std::int64_t round = 0;
   for (std::int64_t begin = 0; begin < total_rows; begin += batch, ++round) {
     std::int64_t const end = std::min(total_rows, begin + batch);
-    // Pre-convergence: layers 1..t exactly.
+    // Pre-convergence: layers 1..t exactly (adaptive: until the detector converts).
     ExactCounters counters;
-    RowBlock block = run_exact_layers(net, in, begin, end, t, droppable, opts, round, counters);
+    std::int64_t t = options.threshold_layer;
+    std::vector<ThresholdCheck> checks;
+    RowBlock block;
+    if (adaptive) {
+      ThresholdDetector detector(options.adaptive, L);
+      t = detector.last_check();
+      block = run_exact_layers(
+          net, in, begin, end, t, droppable, opts, round, counters, [&](auto l, auto const& b) {
+            if (!detector.is_check_layer(l)) {
+              return false;
+            }
+            checks.push_back(threshold_check(b.values, l, options));
+            if (detector.observe(checks.back())) {
+              t = l;
+              return true;
+            }
+            return false;
+          });
+    } else {
+      block = run_exact_layers(net, in, begin, end, t, droppable, opts, round, counters);
+    }
+    result.stats.threshold_layer.push_back(t);
+    result.stats.threshold_checks.push_back(std::move(checks));
     for (std::int64_t l = 0; l < t; ++l) {
       result.alive_per_layer[static_cast<std::size_t>(l)] +=
           counters.alive[static_cast<std::size_t>(l)];
@@ -474,21 +594,7 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
 
     // Conversion: sampling, optional downsampling, pruning, assignment + residues.
     auto t0 = std::chrono::steady_clock::now();
-    auto const samples = sample_positions(A, options.samples, options.sampling);
-    DenseMatrix<float> picked(static_cast<std::int64_t>(samples.size()), block.values.cols, 0.0f);
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-      auto const src = block.values.row(samples[i]);
-      std::copy(src.begin(), src.end(), picked.row(static_cast<std::int64_t>(i)).begin());
-    }
-    auto const survivors =
-        options.downsample > 0
-            ? prune_samples(downsample(picked, options.downsample), options.eps, options.eta)
-            : prune_samples(picked, options.eps, options.eta);
-    std::vector<std::int64_t> centroids;
-    centroids.reserve(survivors.size());
-    for (auto const i : survivors) {
-      centroids.push_back(samples[static_cast<std::size_t>(i)]);
-    }
+    std::vector<std::int64_t> centroids = pick_centroids(block.values, options.samples, options);
     CompressedBatch cb =
         convert(block.values, std::move(centroids), options.tau_conv, opts.threads);
     block.values = DenseMatrix<float>();  // no longer needed
@@ -566,7 +672,7 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
                                                CsrMatrix<float> const& input,
                                                SnicitOptions const& options,
                                                ExactOptions const& opts = {}) {
-  return detail::infer_snicit_impl(net, detail::CsrRows{&input}, input.rows, options, opts);
+  return detail::infer_snicit_impl(net, detail::CsrRows{&input}, input.rows, options, opts, false);
 }
 
 /// @brief SNICIT inference on a dense input (row-major, one sample per row); see the CSR overload.
@@ -574,7 +680,32 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
                                                DenseMatrix<float> const& input,
                                                SnicitOptions const& options,
                                                ExactOptions const& opts = {}) {
-  return detail::infer_snicit_impl(net, detail::DenseRows{&input}, input.rows, options, opts);
+  return detail::infer_snicit_impl(
+      net, detail::DenseRows{&input}, input.rows, options, opts, false);
+}
+
+/**
+ * @brief SNICIT with the threshold layer chosen per round by the convergence detector
+ * (adaptive.hpp, docs/adaptive.md; knobs in options.adaptive, options.threshold_layer ignored).
+ * The reference of cluster::Adaptive: stats.threshold_layer and stats.threshold_checks record
+ * each round's checks and choice; the rest is infer_snicit with that t.
+ *
+ * @throws snicit::LogicError for invalid options (including AdaptiveOptions::validate and
+ *         downsample wider than a layer the detector may choose), or a malformed network / input
+ */
+[[nodiscard]] inline SnicitResult infer_snicit_adaptive(SparseNetwork<float> const& net,
+                                                        CsrMatrix<float> const& input,
+                                                        SnicitOptions const& options,
+                                                        ExactOptions const& opts = {}) {
+  return detail::infer_snicit_impl(net, detail::CsrRows{&input}, input.rows, options, opts, true);
+}
+
+/// @brief infer_snicit_adaptive on a dense input; see the CSR overload.
+[[nodiscard]] inline SnicitResult infer_snicit_adaptive(SparseNetwork<float> const& net,
+                                                        DenseMatrix<float> const& input,
+                                                        SnicitOptions const& options,
+                                                        ExactOptions const& opts = {}) {
+  return detail::infer_snicit_impl(net, detail::DenseRows{&input}, input.rows, options, opts, true);
 }
 
 }  // namespace reference

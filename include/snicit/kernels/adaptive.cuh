@@ -1,0 +1,74 @@
+// SPDX-FileCopyrightText: 2026 The snicit authors
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/**
+ * @file adaptive.cuh
+ * @brief Building block of the automatic threshold detector (cluster::Adaptive): the predicted
+ * non-empty residues of strided probe rows (reference::threshold_check on the CPU).
+ */
+
+#include <snicit/config.hpp>
+#include <snicit/detail/kernels/adaptive.cuh>
+#include <snicit/error.hpp>
+#include <snicit/types.hpp>
+
+#include <cuda/stream_ref>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+SNICIT_NAMESPACE_BEGIN
+namespace kernels {
+
+/**
+ * @brief Counts the probe rows whose residue against the nearest centroid would be non-empty.
+ *
+ * P' = min(probes, A) probes, A = *d_num_live; probe i is live entry floor(i * A / P'). A probe
+ * that is a centroid is excluded (counted in *d_excluded); any other is empty when some centroid
+ * has no entry with |y_p - y_c| > tau. Zeroes both counters first.
+ *
+ * @tparam Warps       probes per block (one warp each)
+ * @param[in]  y               rows, y.cols = N
+ * @param[in]  live_rows       live entry k is y.row(live_rows[k]); null = identity
+ * @param[in]  d_num_live      device count A
+ * @param[in]  probes          P >= 1 (host)
+ * @param[in]  centroids       live positions of the k centroids (e.g. from prune_samples)
+ * @param[in]  d_num_centroids device count k
+ * @param[in]  tau             conversion tolerance tau_conv (>= 0)
+ * @param[out] d_nonempty      device counter of the non-empty probes
+ * @param[out] d_excluded      device counter of the probes that are centroids
+ * @param[in]  stream          stream the work is queued on
+ */
+template <int Warps = 8, class Value>
+void probe_residues(DenseView<Value const> y,
+                    row_index const* live_rows,
+                    row_index const* d_num_live,
+                    std::int64_t probes,
+                    row_index const* centroids,
+                    row_index const* d_num_centroids,
+                    double tau,
+                    row_index* d_nonempty,
+                    row_index* d_excluded,
+                    cuda::stream_ref stream) {
+  static_assert(Warps >= 1 && Warps <= 32, "probe_residues: Warps must be in [1, 32]");
+  SNICIT_EXPECTS(probes >= 1, "probe_residues: probes must be >= 1");
+  SNICIT_EXPECTS(tau >= 0, "probe_residues: tau must be non-negative");
+  SNICIT_CUDA_TRY(cudaMemsetAsync(d_nonempty, 0, sizeof(row_index), stream.get()));
+  SNICIT_CUDA_TRY(cudaMemsetAsync(d_excluded, 0, sizeof(row_index), stream.get()));
+  auto const blocks = static_cast<unsigned>((probes + Warps - 1) / Warps);
+  detail::probe_residues_kernel<Warps, Value>
+      <<<blocks, Warps * 32, 0, stream.get()>>>(y,
+                                                live_rows,
+                                                d_num_live,
+                                                probes,
+                                                centroids,
+                                                d_num_centroids,
+                                                static_cast<Value>(tau),
+                                                d_nonempty,
+                                                d_excluded);
+  SNICIT_CHECK_LAUNCH();
+}
+
+}  // namespace kernels
+SNICIT_NAMESPACE_END
