@@ -17,6 +17,7 @@
 
 #include <snicit/config.hpp>
 #include <snicit/detail/engine_support.cuh>
+#include <snicit/detail/weight_stream.cuh>
 #include <snicit/device_network.cuh>
 #include <snicit/error.hpp>
 #include <snicit/kernels/adaptive.cuh>
@@ -86,6 +87,18 @@ struct EngineOptions {
   /// spmm::DenseTensorCore<fp16 | fp16_split>); other policies ignore it. Same numerics class
   /// as the policy's own dense path. Off while an observer is set (per-layer events).
   bool fuse_dense_layers = true;
+  /// Where the layer weights live: uploaded once (device); kept in pinned host memory and
+  /// streamed to the device layer by layer, double-buffered with copy/compute overlap
+  /// (host_streamed: networks larger than device memory; spMM backends with a launch on the
+  /// engine's CSR weights only: RowGather, RowScatter, and RegisterTiled, BlockDense and Auto,
+  /// which then skip their per-layer state and run their CSR kernel; no post-phase graph);
+  /// or host_streamed only when the resident weights would not fit (automatic). Networks given
+  /// in device memory are always resident. See docs/scale-out.md.
+  WeightResidency weights = WeightResidency::device;
+  /// Most device memory the engine may plan for, in bytes (0 = all free memory): construction
+  /// fails (or, with weights = automatic, streams the weights) when its estimate exceeds
+  /// min(free memory, device_memory_limit).
+  std::size_t device_memory_limit = 0;
 };
 
 /**
@@ -178,7 +191,14 @@ class Engine {
     }
     detail::ArenaLayout const arena = setup_shapes();
     compute_droppable([&](std::size_t l, std::int64_t j) { return net.layers[l].bias_at(j); });
-    check_memory(net, arena.total());
+    if (stream_weights(net, arena.total())) {
+      check_memory_bytes(detail::streamed_weight_bytes(net.layers, Spmm::weight_layout),
+                         arena.total());
+      streamer_ = std::make_unique<detail::WeightStreamer<Value, Allocator>>(
+          net.layers, Spmm::weight_layout, alloc_, stream);
+    } else {
+      check_memory(net, arena.total());
+    }
 
     // Weights (pageable host staging kept alive until the final synchronisation).
     std::vector<std::int32_t> h_off;
@@ -187,6 +207,10 @@ class Engine {
     std::vector<Value> h_bias;
     layers_.reserve(static_cast<std::size_t>(num_layers_));
     for (auto const& l : net.layers) {
+      if (streamer_) {  // streamed weights: only the bias is resident, no backend state
+        layers_.push_back(detail::make_bias_layer<Value, Allocator>(l, h_bias, alloc_, stream));
+        continue;
+      }
       layers_.push_back(detail::make_device_layer<Value, Allocator>(
           l, Spmm::weight_layout, h_off, h_idx, h_val, h_bias, alloc_, stream));
       // Pageable copies are staged before cudaMemcpyAsync returns, so the vectors can be reused.
@@ -238,6 +262,9 @@ class Engine {
       auto const& b = net.bias[l];
       return b.size() == 1 ? b.front() : b[static_cast<std::size_t>(j)];
     });
+    SNICIT_EXPECTS(opts_.weights != WeightResidency::host_streamed,
+                   "EngineOptions::weights = host_streamed needs a host network: the weights of "
+                   "a device network are already resident");
     check_memory_bytes(0, arena.total());
     for (std::int64_t l = 0; l < num_layers_; ++l) {
       if constexpr (kernels::spmm_has_layer_state_v<Spmm, Value, Allocator>) {
@@ -274,6 +301,10 @@ class Engine {
   /// The options the engine was built with.
   [[nodiscard]] EngineOptions const& options() const noexcept {
     return opts_;
+  }
+  /// True when the weights are streamed from pinned host memory (EngineOptions::weights).
+  [[nodiscard]] bool weights_streamed() const noexcept {
+    return streamer_ != nullptr;
   }
   /// The activation instance.
   [[nodiscard]] Activation const& activation() const noexcept {
@@ -455,6 +486,13 @@ class Engine {
                    "run_async: the output has " + std::to_string(output.rows) +
                        " rows but the input " + std::to_string(rows));
     SNICIT_EXPECTS(rows >= 0, "run_async: negative row count");
+    if (streamer_) {
+      cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+      SNICIT_CUDA_TRY(cudaStreamIsCapturing(stream.get(), &capture));
+      SNICIT_EXPECTS(capture == cudaStreamCaptureStatusNone,
+                     "run_async: the stream is being captured but the weights are streamed from "
+                     "host memory (EngineOptions::weights); use device-resident weights");
+    }
     if (rows == 0) {
       return;
     }
@@ -665,29 +703,84 @@ class Engine {
     SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));  // documented: once, at construction
   }
 
-  void check_memory(SparseNetwork<Value> const& net, std::size_t arena_bytes) const {
+  static std::size_t resident_weight_bytes(SparseNetwork<Value> const& net) {
     std::size_t weight_bytes = 0;
     for (auto const& l : net.layers) {
       weight_bytes +=
           static_cast<std::size_t>(l.weights.nnz()) * (sizeof(std::int32_t) + sizeof(Value)) +
           static_cast<std::size_t>(l.weights.rows + l.weights.cols + 1) * 8;
     }
-    check_memory_bytes(weight_bytes, arena_bytes);
+    return weight_bytes;
+  }
+
+  void check_memory(SparseNetwork<Value> const& net, std::size_t arena_bytes) const {
+    check_memory_bytes(resident_weight_bytes(net), arena_bytes);
+  }
+
+  /// Device bytes of the arena and the batch buffers.
+  [[nodiscard]] std::size_t batch_bytes(std::size_t arena_bytes) const {
+    auto const rows = static_cast<std::size_t>(opts_.max_batch);
+    return arena_bytes + 2 * rows * static_cast<std::size_t>(ld_) * sizeof(Value) +
+           rows * (4 * sizeof(row_index) + 2 + sizeof(row_index) * 2);
+  }
+
+  /// min(free device memory, EngineOptions::device_memory_limit when set).
+  [[nodiscard]] std::size_t memory_available() const {
+    std::size_t free_bytes = 0;
+    std::size_t total_bytes = 0;
+    SNICIT_CUDA_TRY(cudaMemGetInfo(&free_bytes, &total_bytes));
+    return opts_.device_memory_limit > 0 ? std::min(free_bytes, opts_.device_memory_limit)
+                                         : free_bytes;
   }
 
   /// Throws unless the weights still to upload, the arena and the batch buffers fit.
   void check_memory_bytes(std::size_t weight_bytes, std::size_t arena_bytes) const {
-    std::size_t need = arena_bytes + weight_bytes;
-    auto const rows = static_cast<std::size_t>(opts_.max_batch);
-    need += 2 * rows * static_cast<std::size_t>(ld_) * sizeof(Value);
-    need += rows * (4 * sizeof(row_index) + 2 + sizeof(row_index) * 2);
-    std::size_t free_bytes = 0;
-    std::size_t total_bytes = 0;
-    SNICIT_CUDA_TRY(cudaMemGetInfo(&free_bytes, &total_bytes));
-    SNICIT_EXPECTS(need <= free_bytes,
+    std::size_t const need = batch_bytes(arena_bytes) + weight_bytes;
+    std::size_t const avail = memory_available();
+    SNICIT_EXPECTS(need <= avail,
                    "the engine needs about " + std::to_string(need >> 20) + " MiB of device " +
                        "memory for max_batch = " + std::to_string(opts_.max_batch) + " but only " +
-                       std::to_string(free_bytes >> 20) + " MiB are free; lower max_batch");
+                       std::to_string(avail >> 20) +
+                       (opts_.device_memory_limit > 0 ? " MiB are allowed (free, capped by "
+                                                        "EngineOptions::device_memory_limit)"
+                                                      : " MiB are free") +
+                       "; lower max_batch" +
+                       (streamer_ || opts_.weights != WeightResidency::device
+                            ? ""
+                            : " or stream the weights (EngineOptions::weights)"));
+  }
+
+  /// Whether the weights are streamed from host memory (EngineOptions::weights).
+  [[nodiscard]] bool stream_weights(SparseNetwork<Value> const& net,
+                                    std::size_t arena_bytes) const {
+    if (opts_.weights == WeightResidency::device) {
+      return false;
+    }
+    if constexpr (!streamable_) {
+      SNICIT_EXPECTS(opts_.weights == WeightResidency::automatic,
+                     "EngineOptions::weights = host_streamed needs a spMM backend with a launch on "
+                     "the engine's CSR weights (RowGather, RowScatter, RegisterTiled, BlockDense, "
+                     "Auto); this policy only runs on its per-layer device state");
+      return false;
+    } else {
+      return opts_.weights == WeightResidency::host_streamed ||
+             batch_bytes(arena_bytes) + resident_weight_bytes(net) > memory_available();
+    }
+  }
+
+  /// Launches layer l (1-based) with its weights: resident (with the backend's layer state) or
+  /// streamed (the backend's stateless launch on the slot the layer was copied to).
+  void launch_layer(std::int64_t l, SpmmArgs<Value> args, cuda::stream_ref stream) {
+    auto const i = static_cast<std::size_t>(l - 1);
+    if constexpr (streamable_) {
+      if (streamer_) {
+        args.weights = streamer_->acquire(i, stream);
+        kernels::spmm<Spmm>(args, act_, stream);
+        streamer_->release(i, stream);
+        return;
+      }
+    }
+    kernels::spmm<Spmm>(args, spmm_states_[i], act_, stream);
   }
 
   /// Activation buffer `i` as rows of width `cols` (leading dimension ld_).
@@ -990,6 +1083,9 @@ class Engine {
     };
     SNICIT_CUDA_TRY(
         cudaMemsetAsync(counters_.data(), 0, num_slots_ * sizeof(row_index), stream.get()));
+    if (streamer_) {
+      streamer_->begin(stream);  // queue the copies of layers 1 and 2
+    }
     if (timed) {
       phase_events_[0].record(stream);
     }
@@ -1037,7 +1133,7 @@ class Engine {
         l = e;
       } else {
         args.out = buffer_view(cur ^ 1, widths_[static_cast<std::size_t>(l)]);
-        kernels::spmm<Spmm>(args, spmm_states_[static_cast<std::size_t>(l - 1)], act_, stream);
+        launch_layer(l, args, stream);
       }
       cur ^= 1;
       if (droppable_[static_cast<std::size_t>(l)]) {
@@ -1172,7 +1268,7 @@ class Engine {
 #if defined(SNICIT_DEBUG_SYNC)
       bool const use_graph = false;  // its per-launch cudaDeviceSynchronize cannot be captured
 #else
-      bool const use_graph = timed && opts_.post_graph && !observer_;
+      bool const use_graph = timed && opts_.post_graph && !observer_ && !streamer_;
 #endif
       enqueue_post(use_graph, post_bound, a, p_buf, T, stream, [&] {
         for (std::int64_t l = T + 1; l <= L; ++l) {
@@ -1189,7 +1285,7 @@ class Engine {
           args.d_num_rows = counter(slot_list());
           args.num_rows_bound = post_bound;
           args.alive = nullptr;
-          kernels::spmm<Spmm>(args, spmm_states_[static_cast<std::size_t>(l - 1)], act_, stream);
+          launch_layer(l, args, stream);
           kernels::post_update<Cluster::block_threads, Value, Activation>(
               buffer_view(s_buf, n_out).as_const(),
               buffer_view(p_buf, n_out),
@@ -1462,6 +1558,13 @@ class Engine {
   std::vector<kernels::spmm_layer_state_t<Spmm, Value, Allocator>> spmm_states_;
   /// Scratch the spMM backend shares across layers (see kernels::SpmmBackend); may be empty.
   std::shared_ptr<void> spmm_shared_;
+  /// Streamed weights (EngineOptions::weights); null when resident.
+  std::unique_ptr<detail::WeightStreamer<Value, Allocator>> streamer_;
+  /// The backend has a stateless launch on the CSR weights, so they can be streamed.
+  static constexpr bool streamable_ =
+      requires(SpmmArgs<Value> const& a, Activation const& f, cuda::stream_ref s) {
+    kernels::SpmmBackend<Spmm>::launch(a, f, s);
+  };
   DeviceBuffer<Value, Allocator> act_buf_[2];       ///< ping-pong activations, max_batch x ld_
   DeviceBuffer<row_index, Allocator> ids_[2];       ///< row ids of the live list (ping-pong)
   DeviceBuffer<row_index, Allocator> pos_[2];       ///< gather positions of the live list / scratch

@@ -90,26 +90,31 @@ void upload(T* dst, T const* src, std::size_t n, cuda::stream_ref stream) {
   }
 }
 
+/// Shape of a layer in the spMM policy's layout, as host_layer_arrays filled it.
+template <class Value>
+struct HostLayerShape {
+  std::int64_t major = 0;  ///< rows of the stored CSR (outputs for by_output, inputs otherwise)
+  std::int64_t minor = 0;  ///< its columns
+  std::int64_t nnz = 0;
+  bool uniform = false;  ///< every weight equals `uniform_value`; h_values is then empty
+  Value uniform_value = Value(0);
+};
+
 /**
- * Builds the device form of `layer`: CSR of W (by_input) or of W^T (by_output, inputs ascending
- * within each output row), 32-bit offsets, values dropped when uniform. The host vectors must
- * stay alive until the stream is synchronised (the engine constructor does so).
+ * Fills host arrays with `layer` in `layout`: CSR of W (by_input) or of W^T (by_output, inputs
+ * ascending within each output row), 32-bit offsets, values dropped when uniform, one bias per
+ * output. Used by make_device_layer and by the streamed-weights mode (detail::WeightStreamer).
  */
-template <class Value, class Allocator>
-DeviceLayer<Value, Allocator> make_device_layer(SparseLayer<Value> const& layer,
-                                                WeightLayout layout,
-                                                std::vector<std::int32_t>& h_offsets,
-                                                std::vector<std::int32_t>& h_indices,
-                                                std::vector<Value>& h_values,
-                                                std::vector<Value>& h_bias,
-                                                Allocator const& alloc,
-                                                cuda::stream_ref stream) {
+template <class Value>
+HostLayerShape<Value> host_layer_arrays(SparseLayer<Value> const& layer,
+                                        WeightLayout layout,
+                                        std::vector<std::int32_t>& h_offsets,
+                                        std::vector<std::int32_t>& h_indices,
+                                        std::vector<Value>& h_values,
+                                        std::vector<Value>& h_bias) {
   auto const& w = layer.weights;
   SNICIT_EXPECTS(w.nnz() < std::numeric_limits<std::int32_t>::max(),
                  "a layer has more than 2^31 - 1 weights (32-bit device offsets)");
-  DeviceLayer<Value, Allocator> d;
-  d.inputs = w.rows;
-  d.outputs = w.cols;
   bool const uniform = w.nnz() > 0 && w.has_uniform_values();
   std::int64_t const major = layout == WeightLayout::by_output ? w.cols : w.rows;
   h_offsets.assign(static_cast<std::size_t>(major + 1), 0);
@@ -150,6 +155,35 @@ DeviceLayer<Value, Allocator> make_device_layer(SparseLayer<Value> const& layer,
   for (std::int64_t j = 0; j < w.cols; ++j) {
     h_bias[static_cast<std::size_t>(j)] = layer.bias_at(j);
   }
+  HostLayerShape<Value> shape;
+  shape.major = major;
+  shape.minor = layout == WeightLayout::by_output ? w.rows : w.cols;
+  shape.nnz = w.nnz();
+  shape.uniform = uniform;
+  shape.uniform_value = uniform ? w.values.front() : Value(0);
+  return shape;
+}
+
+/**
+ * Builds the device form of `layer` (see host_layer_arrays). The host vectors must stay alive
+ * until the stream is synchronised (the engine constructor does so).
+ */
+template <class Value, class Allocator>
+DeviceLayer<Value, Allocator> make_device_layer(SparseLayer<Value> const& layer,
+                                                WeightLayout layout,
+                                                std::vector<std::int32_t>& h_offsets,
+                                                std::vector<std::int32_t>& h_indices,
+                                                std::vector<Value>& h_values,
+                                                std::vector<Value>& h_bias,
+                                                Allocator const& alloc,
+                                                cuda::stream_ref stream) {
+  auto const& w = layer.weights;
+  auto const shape = host_layer_arrays(layer, layout, h_offsets, h_indices, h_values, h_bias);
+  bool const uniform = shape.uniform;
+  std::int64_t const major = shape.major;
+  DeviceLayer<Value, Allocator> d;
+  d.inputs = w.rows;
+  d.outputs = w.cols;
   d.offsets = DeviceBuffer<std::int32_t, Allocator>(h_offsets.size(), stream, alloc);
   d.indices = DeviceBuffer<std::int32_t, Allocator>(h_indices.size(), stream, alloc);
   d.values = DeviceBuffer<Value, Allocator>(h_values.size(), stream, alloc);
