@@ -6,7 +6,9 @@
 //   - SDGC layers (data::radixnet_layer(N, 1, seed)), N = 1024, 4096, 16384, at 60000 rows and
 //     at 2000 active rows (gathered from 60000 with a stride), fused pre path and plain post path;
 //   - network A's 18 hidden layers (the real beyond/n128-l18 when present, else random 128x128
-//     ~60 % dense layers) at 10000 rows, pre path, chained; reported per layer.
+//     ~60 % dense layers) at 10000 rows, pre path, chained; reported per layer; plus the same
+//     18 layers as ONE fused launch (kernels::FusedDenseStack, fp16_split and fp16), reported
+//     per layer as well (the engine's pre phase with spmm::Auto, without compaction).
 // Inputs: each row 10-30 % non-zero, values in (0, 32] (post path: [-32, 32]; network A: (0, 1]
 // at 50 %), generated on the device. Two input buffers alternate between repetitions so that the
 // L2 cache does not keep the whole input. Time: CUDA events around each repetition, median.
@@ -21,6 +23,7 @@
 #include <snicit/detail/engine_support.cuh>
 #include <snicit/engine.cuh>
 #include <snicit/io/beyond.hpp>
+#include <snicit/kernels/fused_dense.cuh>
 #include <snicit/kernels/spmm.cuh>
 #include <snicit/kernels/spmm_scatter.cuh>
 #include <snicit/kernels/spmm_tiled.cuh>
@@ -266,6 +269,76 @@ Sample run_case(Case const& c, int warmup, int reps, cuda::stream_ref stream) {
   return s;
 }
 
+/// The case's layers as one fused launch (kernels::FusedDenseStack<P>); per-layer time.
+template <snicit::spmm::Precision P>
+Sample run_fused(Case const& c, int warmup, int reps, cuda::stream_ref stream) {
+  std::string const name = std::string("FusedDenseStack<") +
+                           (P == snicit::spmm::Precision::fp16_split ? "fp16_split" : "fp16") + ">";
+  Sample s{name, c.name, 0.0, 0.0, {}};
+  using Alloc = snicit::AsyncAllocator;
+  snicit::kernels::FusedDenseStack<P, snicit::ReluClip, Alloc> stack(
+      c.layers, 0, static_cast<std::int64_t>(c.layers.size()), Alloc{}, stream);
+  std::int64_t const n_in = c.layers.front().weights.rows;
+  std::int64_t const n_out = c.layers.back().weights.cols;
+  auto const rows = static_cast<std::size_t>(c.total_rows);
+  snicit::DeviceBuffer<float> in[2] = {snicit::DeviceBuffer<float>(rows * n_in, stream),
+                                       snicit::DeviceBuffer<float>(rows * n_in, stream)};
+  snicit::DeviceBuffer<float> out(rows * n_out, stream);
+  snicit::DeviceBuffer<std::uint8_t> alive(rows, stream);
+  snicit::DeviceBuffer<row_index> count(1, stream);
+  snicit::DeviceBuffer<row_index> counts(c.layers.size(), stream);
+  row_index const h_count = static_cast<row_index>(c.rows);
+  SNICIT_CUDA_TRY(cudaMemcpyAsync(
+      count.data(), &h_count, sizeof(row_index), cudaMemcpyHostToDevice, stream.get()));
+  for (int b = 0; b < 2; ++b) {
+    fill_inputs<<<1024, 256, 0, stream.get()>>>(in[b].data(),
+                                                c.total_rows,
+                                                n_in,
+                                                c.density_lo,
+                                                c.density_hi,
+                                                c.cap,
+                                                false,
+                                                static_cast<std::uint64_t>(b + 1));
+    SNICIT_CHECK_LAUNCH();
+  }
+  snicit::ReluClip const act{c.cap};
+  auto one_rep = [&](int rep) {
+    snicit::SpmmArgs<float> args;
+    args.in = {in[rep % 2].data(), c.total_rows, n_in, n_in};
+    args.out = {out.data(), c.total_rows, n_out, n_out};
+    args.d_num_rows = count.data();
+    args.num_rows_bound = c.rows;
+    args.alive = alive.data();
+    SNICIT_CUDA_TRY(
+        cudaMemsetAsync(counts.data(), 0, c.layers.size() * sizeof(row_index), stream.get()));
+    stack.launch(args, 0, static_cast<std::int64_t>(c.layers.size()), act, counts.data(), stream);
+  };
+  for (int r = 0; r < warmup; ++r) {
+    one_rep(r);
+  }
+  cudaEvent_t start = nullptr;
+  cudaEvent_t stop = nullptr;
+  SNICIT_CUDA_TRY(cudaEventCreate(&start));
+  SNICIT_CUDA_TRY(cudaEventCreate(&stop));
+  std::vector<double> us;
+  for (int r = 0; r < reps; ++r) {
+    SNICIT_CUDA_TRY(cudaEventRecord(start, stream.get()));
+    one_rep(r);
+    SNICIT_CUDA_TRY(cudaEventRecord(stop, stream.get()));
+    SNICIT_CUDA_TRY(cudaEventSynchronize(stop));
+    float ms = 0.0f;
+    SNICIT_CUDA_TRY(cudaEventElapsedTime(&ms, start, stop));
+    us.push_back(1000.0 * ms / static_cast<double>(c.layers.size()));
+  }
+  (void)cudaEventDestroy(start);
+  (void)cudaEventDestroy(stop);
+  s.median_us = median(us);
+  double const bytes = static_cast<double>(c.rows) * static_cast<double>(n_in + n_out) *
+                       sizeof(float) / static_cast<double>(c.layers.size());
+  s.gbps = s.median_us > 0.0 ? bytes / (s.median_us * 1e3) : 0.0;
+  return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -361,6 +434,26 @@ int main(int argc, char** argv) {
        ...);
     }
     (std::make_index_sequence<std::tuple_size_v<snicit::test::all_backends>>{});
+    // Chains of narrow layers also as one fused launch.
+    for (auto const& c : cases) {
+      bool const fits =
+          c.layers.size() > 1 && std::all_of(c.layers.begin(), c.layers.end(), [](auto const& l) {
+            return snicit::kernels::fused_dense_fits(l);
+          });
+      if (!fits ||
+          (!filter.empty() && std::string("FusedDenseStack").find(filter) == std::string::npos)) {
+        continue;
+      }
+      for (auto s : {run_fused<snicit::spmm::Precision::fp16_split>(c, warmup, reps, stream),
+                     run_fused<snicit::spmm::Precision::fp16>(c, warmup, reps, stream)}) {
+        std::printf("%-36s %-28s %10.2f us %8.1f GB/s\n",
+                    s.backend.c_str(),
+                    s.name.c_str(),
+                    s.median_us,
+                    s.gbps);
+        samples.push_back(std::move(s));
+      }
+    }
 
     if (!json.empty()) {
       auto doc = snicit::programs::program_meta("snicit-spmm-bench", argc, argv);

@@ -9,6 +9,7 @@
  */
 
 #include <snicit/config.hpp>
+#include <snicit/kernels/fused_dense.cuh>
 #include <snicit/kernels/spmm.cuh>
 #include <snicit/kernels/spmm_block.cuh>
 #include <snicit/kernels/spmm_dense.cuh>
@@ -98,6 +99,19 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
   template <class Value, class Act>
   static void launch(SpmmArgs<Value> const& args, Act const& act, cuda::stream_ref stream) {
     spmm<tiled_policy>(args, act, stream);
+  }
+};
+
+/// spmm::Auto fuses runs of the narrow layers it runs densely (same fp16_split products).
+template <int DensePercent, std::int64_t DenseMaxElements, std::int64_t FewRows>
+struct FusedDenseTraits<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
+  static constexpr bool enabled = true;
+  static constexpr spmm::Precision precision =
+      SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>>::dense_policy::precision;
+  template <class Value>
+  static bool layer_ok(SparseLayer<Value> const& layer) noexcept {
+    return SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>>::choose(layer) ==
+           AutoChoice::dense_tensor_core;
   }
 };
 
