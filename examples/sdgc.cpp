@@ -202,7 +202,33 @@ int run(int argc, char** argv) {
                      {"backend", backend_name(cli.common.backend)},
                      {"rep_ms", r.rep_ms},
                      {"phases", r.phases},
-                     {"rounds", r.stats}};
+                     {"rounds", r.stats},
+                     {"weights_streamed", r.weights_streamed}};
+    if (!r.per_gpu.empty()) {  // --gpus K: per-GPU shares (time = slowest engine)
+      for (auto& g : r.per_gpu) {
+        double const g_ms = g["ms"].get<double>();
+        double const g_te =
+            double(g["rows"].get<std::int64_t>()) * double(edges) / (g_ms * 1e-3) / 1e12;
+        g["tera_edges_per_s"] = g_te;
+        std::printf(
+            "%s: gpu %d: rows [%lld, %lld): %.3f ms (wall %.3f ms), %.6f TeraEdges/s, "
+            "%lld categories\n",
+            program,
+            g["device"].get<int>(),
+            static_cast<long long>(g["first_row"].get<std::int64_t>()),
+            static_cast<long long>(g["first_row"].get<std::int64_t>() +
+                                   g["rows"].get<std::int64_t>()),
+            g_ms,
+            g["wall_ms"].get<double>(),
+            g_te,
+            static_cast<long long>(g["categories"].get<std::int64_t>()));
+      }
+      std::printf(
+          "%s: %d GPUs: wall %.3f ms (split, runs, gather)\n", program, cli.common.gpus, r.wall_ms);
+      report["gpu"]["gpus"] = cli.common.gpus;
+      report["gpu"]["per_gpu"] = r.per_gpu;
+      report["gpu"]["wall_ms"] = r.wall_ms;
+    }
   } else {
     auto t0 = std::chrono::steady_clock::now();
     if (cli.common.mode == Mode::exact) {

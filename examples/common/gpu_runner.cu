@@ -4,6 +4,7 @@
 // the engine's CUDA-event phase times, and returns categories, activations and statistics.
 
 #include <snicit/engine.cuh>
+#include <snicit/multi_gpu.cuh>
 
 #include "gpu_runner.hpp"
 
@@ -44,8 +45,91 @@ nlohmann::json to_json(RunStats const& s) {
   return rounds;
 }
 
+WeightResidency residency(Weights w) {
+  return w == Weights::host        ? WeightResidency::host_streamed
+         : w == Weights::automatic ? WeightResidency::automatic
+                                   : WeightResidency::device;
+}
+
+/// --gpus K: one engine per device 0..K-1 (snicit::MultiEngine), rows split evenly (aligned to
+/// the rounds, so the categories do not depend on K). The reported time of a repetition is the
+/// slowest device's engine time; the host wall time is reported too.
+template <class Spmm, class Cluster, class Input>
+GpuRunResult run_multi(SparseNetwork<float> const& net,
+                       Input const& input,
+                       GpuRunOptions const& o) {
+  using E = Engine<float, Spmm, Cluster>;
+  int count = 0;
+  SNICIT_CUDA_TRY(cudaGetDeviceCount(&count));
+  if (o.gpus > count) {
+    throw LogicError("--gpus " + std::to_string(o.gpus) + ": only " + std::to_string(count) +
+                     " CUDA devices are visible");
+  }
+  EngineOptions eo;
+  eo.snicit = o.snicit;
+  std::int64_t const share = (input.rows + o.gpus - 1) / o.gpus;
+  std::int64_t const round = o.snicit.batch_size > 0 ? o.snicit.batch_size : share;
+  eo.max_batch = std::max<std::int64_t>(1, std::min<std::int64_t>(round, share));
+  eo.return_activations = o.activations;
+  eo.device_memory_limit = o.device_memory_limit;
+  eo.weights = residency(o.weights);
+  MultiEngineOptions mo;
+  for (int d = 0; d < o.gpus; ++d) {
+    mo.devices.push_back(d);
+  }
+  MultiEngine<E> multi(net, eo, mo);
+  GpuRunResult out;
+  cudaDeviceProp prop{};
+  SNICIT_CUDA_TRY(cudaGetDeviceProperties(&prop, 0));
+  out.device = std::string(prop.name) + " x" + std::to_string(o.gpus);
+  out.weights_streamed = multi.engine(0).weights_streamed();
+  for (int i = 0; i < o.warmup; ++i) {
+    (void)multi.run(input);
+  }
+  std::vector<MultiRunResult<float>> results;
+  int const reps = std::max(1, o.reps);
+  for (int i = 0; i < reps; ++i) {
+    results.push_back(multi.run(input));
+    out.rep_ms.push_back(results.back().max_device_ms());
+    SNICIT_EXPECTS(results.back().categories == results.front().categories,
+                   "GPU repetitions disagree on the categories");
+  }
+  std::vector<std::size_t> order(results.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::sort(
+      order.begin(), order.end(), [&](auto a, auto b) { return out.rep_ms[a] < out.rep_ms[b]; });
+  auto& med = results[order[order.size() / 2]];
+  out.median_ms = med.max_device_ms();
+  out.wall_ms = med.wall_ms;
+  PhaseTimes slowest;
+  for (auto const& d : med.per_device) {
+    if (d.stats.ms.total_ms() >= slowest.total_ms()) {
+      slowest = d.stats.ms;
+    }
+    out.per_gpu.push_back({{"device", d.device},
+                           {"first_row", d.rows.begin},
+                           {"rows", d.rows.size()},
+                           {"ms", d.stats.ms.total_ms()},
+                           {"wall_ms", d.wall_ms},
+                           {"categories", d.final_rows}});
+  }
+  out.phases = {{"pre_ms", slowest.pre_ms},
+                {"conversion_ms", slowest.conversion_ms},
+                {"post_ms", slowest.post_ms},
+                {"recovery_ms", slowest.recovery_ms}};
+  out.stats = nlohmann::json::array();
+  out.categories = std::move(med.categories);
+  out.activations = std::move(med.activations);
+  return out;
+}
+
 template <class Spmm, class Cluster, class Input>
 GpuRunResult run_with(SparseNetwork<float> const& net, Input const& input, GpuRunOptions const& o) {
+  if (o.gpus > 0) {
+    return run_multi<Spmm, Cluster>(net, input, o);
+  }
   Stream stream;
   EngineOptions eo;
   eo.snicit = o.snicit;
@@ -53,6 +137,7 @@ GpuRunResult run_with(SparseNetwork<float> const& net, Input const& input, GpuRu
   eo.max_batch = std::max<std::int64_t>(1, std::min<std::int64_t>(round, input.rows));
   eo.return_activations = o.activations;
   eo.device_memory_limit = o.device_memory_limit;
+  eo.weights = residency(o.weights);
   Engine<float, Spmm, Cluster> engine(net, eo, stream.ref());
 
   GpuRunResult out;
@@ -61,6 +146,7 @@ GpuRunResult run_with(SparseNetwork<float> const& net, Input const& input, GpuRu
   SNICIT_CUDA_TRY(cudaGetDevice(&dev));
   SNICIT_CUDA_TRY(cudaGetDeviceProperties(&prop, dev));
   out.device = prop.name;
+  out.weights_streamed = engine.weights_streamed();
 
   for (int i = 0; i < o.warmup; ++i) {
     (void)engine.run(input, stream.ref());

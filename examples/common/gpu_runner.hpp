@@ -36,6 +36,9 @@ inline char const* backend_name(Backend b) {
   return "auto";
 }
 
+/// Where the engine keeps the weights (--weights; EngineOptions::weights).
+enum class Weights { device, host, automatic };
+
 struct GpuRunOptions {
   Backend backend = Backend::automatic;  ///< spmm::Auto by default
   bool exact = false;                    ///< cluster::None instead of SNICIT
@@ -46,6 +49,8 @@ struct GpuRunOptions {
   int warmup = 1;                        ///< untimed runs first
   int reps = 3;                          ///< timed runs; the median is reported
   std::size_t device_memory_limit = 0;   ///< EngineOptions::device_memory_limit (0 = no cap)
+  int gpus = 0;                          ///< > 0: MultiEngine on devices 0..gpus-1 (--gpus)
+  Weights weights = Weights::device;     ///< EngineOptions::weights (--weights)
   char const* program = "";              ///< prefix of progress lines
 };
 
@@ -58,6 +63,11 @@ struct GpuRunResult {
   nlohmann::json stats;                  ///< per-round counts (centroids, non-empty rows, ...)
   std::string device;                    ///< GPU name
   std::vector<std::int64_t> thresholds;  ///< t of each round of the median repetition
+  /// --gpus: per device of the median repetition {device, first_row, rows, ms, wall_ms,
+  /// categories}; median_ms is then the slowest device's engine time
+  nlohmann::json per_gpu = nlohmann::json::array();
+  double wall_ms = 0;  ///< --gpus: host wall time of the median repetition (split, runs, gather)
+  bool weights_streamed = false;  ///< the weights were streamed from host memory
 };
 
 /// Runs `net` on `input` with the GPU engine (see GpuRunOptions). Throws snicit::CudaError /

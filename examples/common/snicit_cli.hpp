@@ -35,6 +35,8 @@ struct CommonCli {
   int reps = 3;
   Backend backend = Backend::automatic;
   std::uint64_t device_memory_limit = 0;  // bytes, 0 = no cap
+  int gpus = 0;                           // --gpus K (0 = one engine, current device)
+  Weights weights = Weights::device;
 
   // SNICIT knobs as given on the command line (applied over the workload defaults)
   std::string threshold;  // a layer number or "auto" (cluster::Adaptive)
@@ -87,6 +89,18 @@ struct CommonCli {
                    "GPU: most device memory the engine may plan for (bytes, or 512MiB, 2GiB; "
                    "0 = all free memory); a run that needs more is refused before it starts")
         ->transform(CLI::AsSizeValue(false));
+    app.add_option("--gpus",
+                   gpus,
+                   "GPU: data-parallel over devices 0..K-1, one engine each (snicit::MultiEngine); "
+                   "reports per-GPU and total time")
+        ->check(CLI::PositiveNumber);
+    std::map<std::string, Weights> const weight_modes{
+        {"device", Weights::device}, {"host", Weights::host}, {"auto", Weights::automatic}};
+    app.add_option("--weights",
+                   weights,
+                   "GPU: device (resident) | host (streamed from pinned host memory, out-of-core) "
+                   "| auto (host when the network does not fit)")
+        ->transform(CLI::CheckedTransformer(weight_modes, CLI::ignore_case));
 
     auto* g = app.add_option_group("SNICIT", "SNICIT parameters (defaults depend on the workload)");
     o_threshold = g->add_option(
@@ -198,6 +212,8 @@ struct CommonCli {
     g.warmup = warmup;
     g.reps = reps;
     g.device_memory_limit = static_cast<std::size_t>(device_memory_limit);
+    g.gpus = gpus;
+    g.weights = weights;
     g.program = program;
     return g;
   }
