@@ -81,7 +81,10 @@ std::string rounds_text(std::vector<std::int64_t> const& t) {
   u.erase(std::unique(u.begin(), u.end()), u.end());
   std::string s;
   for (auto v : u) {
-    s += (s.empty() ? "" : "/") + std::to_string(v);
+    if (!s.empty()) {
+      s += '/';
+    }
+    s += std::to_string(v);
   }
   return s;
 }
