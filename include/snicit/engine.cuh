@@ -557,6 +557,9 @@ class Engine {
   [[nodiscard]] std::size_t slot_probe() const noexcept {  // adaptive: non-empty probes
     return static_cast<std::size_t>(2 * num_layers_ + 6);
   }
+  [[nodiscard]] std::size_t slot_probe_excluded() const noexcept {  // probes that are centroids
+    return static_cast<std::size_t>(2 * num_layers_ + 7);
+  }
   [[nodiscard]] row_index* counter(std::size_t slot) noexcept {
     return counters_.data() + slot;
   }
@@ -696,7 +699,7 @@ class Engine {
       list_ = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
     }
     arena_ = DeviceBuffer<std::byte, Allocator>(arena_bytes, stream, alloc_);
-    num_slots_ = static_cast<std::size_t>(2 * num_layers_ + 7);
+    num_slots_ = static_cast<std::size_t>(2 * num_layers_ + 8);
     counters_ = DeviceBuffer<row_index, Allocator>(num_slots_, stream, alloc_);
     h_counters_ = PinnedBuffer<row_index>(num_slots_);
     h_ids_ = PinnedBuffer<row_index>(rows);
@@ -1386,6 +1389,7 @@ class Engine {
                                                          counter(slot_centroids()),
                                                          so.tau_conv,
                                                          counter(slot_probe()),
+                                                         counter(slot_probe_excluded()),
                                                          stream);
     SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(),
                                     counters_.data(),
@@ -1397,7 +1401,9 @@ class Engine {
     c.layer = l;
     c.live = h_counters_[live_slot];
     c.centroids = c.live > 0 ? h_counters_[slot_centroids()] : 0;
-    c.probes = std::min<std::int64_t>(so.adaptive.probes, c.live);
+    c.probes = c.live > 0 ? std::min<std::int64_t>(so.adaptive.probes, c.live) -
+                                h_counters_[slot_probe_excluded()]
+                          : 0;
     c.nonempty_probes = c.live > 0 ? h_counters_[slot_probe()] : 0;
     return c;
   }
