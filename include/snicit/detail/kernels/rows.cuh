@@ -20,13 +20,16 @@ SNICIT_NAMESPACE_BEGIN
 namespace detail {
 
 /// out[i] = i for i < n; thread 0 also stores n into *d_count (when not null).
-SNICIT_KERNEL void iota_kernel(row_index* out, std::int64_t n, row_index* d_count) {
+/// (A template, like every kernel of this header-only library: a non-template kernel defined in
+/// a header would be defined again in every translation unit that includes it.)
+template <class Index>
+SNICIT_KERNEL void iota_kernel(Index* out, std::int64_t n, Index* d_count) {
   std::int64_t const i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < n) {
-    out[i] = static_cast<row_index>(i);
+    out[i] = static_cast<Index>(i);
   }
   if (i == 0 && d_count != nullptr) {
-    *d_count = static_cast<row_index>(n);
+    *d_count = static_cast<Index>(n);
   }
 }
 
@@ -154,7 +157,8 @@ SNICIT_KERNEL void __launch_bounds__(BlockThreads) recover_kernel(DenseView<Valu
 }
 
 /// *dst = *src (a device counter copied inside the stream, e.g. into a statistics slot).
-SNICIT_KERNEL void copy_count_kernel(row_index const* src, row_index* dst) {
+template <class Index>
+SNICIT_KERNEL void copy_count_kernel(Index const* src, Index* dst) {
   *dst = *src;
 }
 
