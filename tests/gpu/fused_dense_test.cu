@@ -206,9 +206,10 @@ TEMPLATE_TEST_CASE("Engine<float, Auto<>>: fused pre-convergence runs equal laye
                    "[gpu][fused][engine]",
                    snicit::cluster::None,
                    snicit::cluster::CoarseSample<>) {
-  // network A-like: 128 wide, ~60 % dense (77 inputs per output), cap 1.
+  // network A-like: 128 wide, ~60 % dense (77 inputs per output), cap 1; ~15 % of the rows
+  // survive the 12 layers (the CPU oracle keeps 290 of 2000), so rows die along the way.
   std::int64_t const L = 12;
-  auto const net = oracle::random_network(128, L, 77, -0.05f, 1.0f, 99, 0.0f, -0.12f, 0.1f);
+  auto const net = oracle::random_network(128, L, 77, -0.05f, 1.0f, 99, 0.0f, -0.09f, 0.12f);
   for (std::int64_t rows : {1, 500, 10000}) {
     auto const in = oracle::random_input(rows, 128, 0.4, 1.0f, false, 5);
     snicit::Stream stream;
@@ -225,6 +226,9 @@ TEMPLATE_TEST_CASE("Engine<float, Auto<>>: fused pre-convergence runs equal laye
     auto const b = plain.run(in, stream);
     INFO("rows " << rows);
     REQUIRE(a.categories == b.categories);
+    if (rows >= 500) {
+      CHECK_FALSE(a.categories.empty());  // live rows reach the end: the comparison has content
+    }
     REQUIRE(a.activations.data == b.activations.data);  // same products, same order: bit-equal
     REQUIRE(a.stats.rounds.size() == b.stats.rounds.size());
     for (std::size_t r = 0; r < a.stats.rounds.size(); ++r) {
