@@ -333,8 +333,7 @@ class Engine {
     SNICIT_EXPECTS(input.cols == input_size(),
                    "the input has " + std::to_string(input.cols) +
                        " columns but the network expects " + std::to_string(input_size()));
-    SNICIT_EXPECTS(input.row_offsets.size() == static_cast<std::size_t>(input.rows + 1),
-                   "input CSR: row_offsets must have rows+1 entries");
+    input.validate("the input CSR");     // offsets, sizes, column range: nothing unchecked uploaded
     reserve_csr_staging(input, stream);  // before any work: the only allocation of a run
     return run_rounds(input.rows, stream, [&](std::int64_t r0, std::int64_t b) {
       std::int64_t const base = input.row_offsets[static_cast<std::size_t>(r0)];
@@ -688,6 +687,9 @@ class Engine {
     }
     for (auto& b : ids_) {
       b = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
+      // Selections read ids_in up to a host bound >= the live count (flags 0 past it): defined
+      // values there keep compute-sanitizer initcheck clean (docs/reliability.md). Once, here.
+      b.memset_async(0, stream);
     }
     for (auto& b : pos_) {
       b = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
@@ -701,6 +703,7 @@ class Engine {
     arena_ = DeviceBuffer<std::byte, Allocator>(arena_bytes, stream, alloc_);
     num_slots_ = static_cast<std::size_t>(2 * num_layers_ + 8);
     counters_ = DeviceBuffer<row_index, Allocator>(num_slots_, stream, alloc_);
+    counters_.memset_async(0, stream);  // copied to the host whole, unused slots included
     h_counters_ = PinnedBuffer<row_index>(num_slots_);
     h_ids_ = PinnedBuffer<row_index>(rows);
     SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));  // documented: once, at construction

@@ -72,6 +72,7 @@ TEST_CASE("spmm RowGather: fused epilogue and plain product equal the CPU bit fo
   auto d_bias = to_device(layer.bias, stream);
   auto weights = upload_transposed(w, stream);
   DeviceBuffer<float> d_out(static_cast<std::size_t>(rows * ld), stream);
+  d_out.memset_async(0xff, stream);  // NaN: the whole buffer is copied back (initcheck-clean)
   std::int64_t const bound = count + 5;
   DeviceBuffer<std::uint8_t> d_alive(static_cast<std::size_t>(bound), stream);
   d_alive.memset_async(0xff, stream);

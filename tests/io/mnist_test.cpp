@@ -8,6 +8,9 @@
 
 #include <catch.hpp>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -104,5 +107,39 @@ TEST_CASE("MNIST reader errors name the file and the byte", "[io][mnist][errors]
     require_io_error([&] { (void)io::read_mnist_images(f); }, f, 0, "empty file");
     require_io_error(
         [&] { (void)io::read_mnist_labels(tmp / "none"); }, tmp / "none", 0, "no such file");
+  }
+}
+
+// Regressions of tests/fuzz (docs/reliability.md): the fuzz_mnist input
+// tests/fuzz/regressions/mnist/zero-images-huge-size (0 images of 4177461230 x 4278190516 pixels,
+// gzip) overflowed rows * cols in mnist_to_dense; dimensions whose product wraps 64 bits could
+// match a short file.
+TEST_CASE("idx headers with absurd dimensions are rejected", "[io][mnist][errors][fuzz]") {
+  TempDir tmp;
+  auto const f = tmp / "bad-idx";
+  SECTION("zero images of a huge size (the fuzzer's input)") {
+    write_gz(f, be32(0x803) + be32(0) + be32(0xf8feffee) + be32(0xff0001b4));
+    require_io_error([&] { (void)io::read_mnist_images(f); },
+                     f,
+                     0,
+                     "byte 8: image size 4177461230x4278190516 exceeds 2^31 - 1 pixels");
+  }
+  SECTION("a product that wraps 64 bits to a small size") {
+    // 2^22 * 2^21 * 2^21 = 2^64 = 0 (mod 2^64): the 16-byte header alone would "match".
+    write_file(f, be32(0x803) + be32(1u << 22) + be32(1u << 21) + be32(1u << 21));
+    require_io_error(
+        [&] { (void)io::read_mnist_images(f); }, f, 0, "byte 12: idx dimensions overflow 64 bits");
+  }
+  SECTION("the replayed fuzzer file") {
+    auto const crash = std::filesystem::path(SNICIT_TEST_SOURCE_DIR) / "fuzz" / "regressions" /
+                       "mnist" / "zero-images-huge-size";
+    REQUIRE(std::filesystem::exists(crash));
+    // The fuzz input is a selector byte (1 = gzip images) then the file.
+    std::ifstream in(crash, std::ios::binary);
+    std::string const bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(bytes.size() > 1);
+    REQUIRE(bytes[0] == 1);
+    write_gz(f, bytes.substr(1));
+    require_io_error([&] { (void)io::read_mnist_images(f); }, f, 0, "exceeds 2^31 - 1 pixels");
   }
 }

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -80,7 +81,14 @@ namespace detail {
   payload = 1;
   for (int d = 0; d < dims; ++d) {
     dim[d] = load_be32(buf.begin() + 4 + 4 * d);
-    payload *= dim[d];  // at most (2^32)^3 would overflow; idx sizes are far smaller
+    // (2^32)^3 overflows 64 bits: a wrapped product could match a short file (fuzzer finding).
+    if (dim[d] != 0 && payload > std::numeric_limits<std::uint64_t>::max() / dim[d]) {
+      fail(path,
+           0,
+           "byte " + std::to_string(4 + 4 * d) + ": idx dimensions overflow 64 bits (dimension " +
+               std::to_string(d) + " is " + std::to_string(dim[d]) + ")");
+    }
+    payload *= dim[d];
   }
   std::uint64_t const have = buf.size - header;
   if (have < payload) {
@@ -116,6 +124,14 @@ namespace detail {
                  "byte 8: image size " + std::to_string(dim[1]) + "x" + std::to_string(dim[2]) +
                      " is empty");
   }
+  // Rows x cols becomes one row of floats (a network input size): at most 2^31 - 1. With 0
+  // images the payload check above cannot bound it (fuzzer finding: 0 x 4177461230 x 4278190516).
+  if (dim[1] * dim[2] > std::uint64_t(std::numeric_limits<std::int32_t>::max())) {
+    detail::fail(file,
+                 0,
+                 "byte 8: image size " + std::to_string(dim[1]) + "x" + std::to_string(dim[2]) +
+                     " exceeds 2^31 - 1 pixels");
+  }
   MnistImages m;
   m.count = static_cast<std::int64_t>(dim[0]);
   m.rows = static_cast<std::int64_t>(dim[1]);
@@ -144,8 +160,12 @@ namespace detail {
  * (count x rows*cols), pixels row-major within the image (the beyond networks' input order).
  */
 [[nodiscard]] inline DenseMatrix<float> mnist_to_dense(MnistImages const& images) {
+  constexpr std::int64_t i32max = std::numeric_limits<std::int32_t>::max();
   SNICIT_EXPECTS(
-      images.pixels.size() == static_cast<std::size_t>(images.count * images.rows * images.cols),
+      images.count >= 0 && images.rows >= 0 && images.cols >= 0 && images.rows <= i32max &&
+          images.cols <= i32max && images.rows * images.cols <= i32max &&
+          images.pixels.size() == static_cast<std::size_t>(images.count) *
+                                      static_cast<std::size_t>(images.rows * images.cols),
       "mnist_to_dense: pixels.size() must be count * rows * cols");
   DenseMatrix<float> d(images.count, images.rows * images.cols);
   for (std::size_t i = 0; i < images.pixels.size(); ++i) {

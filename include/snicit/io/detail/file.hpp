@@ -206,6 +206,9 @@ class ByteSource {
     } else {
       pending_n_ = got;
       std::memcpy(pending_, magic, got);
+      std::error_code ec;
+      auto const bytes = std::filesystem::file_size(path_, ec);
+      plain_size_ = ec ? 0 : static_cast<std::uint64_t>(bytes);
     }
   }
   ByteSource(ByteSource const&) = delete;
@@ -221,6 +224,11 @@ class ByteSource {
   }
   [[nodiscard]] std::filesystem::path const& path() const noexcept {
     return path_;
+  }
+  /// The size of a plain regular file when it was opened; 0 for gzip or when unknown (a hint
+  /// for buffer sizes only: reads still run to the real end of the data).
+  [[nodiscard]] std::uint64_t plain_size() const noexcept {
+    return plain_size_;
   }
 
   /// Reads up to n decompressed bytes into dst; returns fewer only at the end of the data.
@@ -328,6 +336,7 @@ class ByteSource {
   bool stream_done_ = false;
   std::uint64_t consumed_before_ = 0;
   std::uint64_t total_out_ = 0;
+  std::uint64_t plain_size_ = 0;
 };
 
 /// The whole (decompressed) content of a plain or gzip file.
@@ -369,6 +378,11 @@ class LineBlockReader {
       return false;
     }
     std::size_t cap = std::max(block_, carry_.size() * 2);
+    if (auto const hint = src_.plain_size(); hint > 0 && hint >= bytes_) {
+      // A small plain file gets a buffer of its size (+1 to see the end), not a whole block.
+      cap = static_cast<std::size_t>(
+          std::min<std::uint64_t>(cap, carry_.size() + (hint - bytes_) + 1));
+    }
     out.size = 0;
     out.reserve(cap);
     std::memcpy(out.data.get(), carry_.data(), carry_.size());

@@ -36,8 +36,13 @@
 SNICIT_NAMESPACE_BEGIN
 namespace io::detail {
 
+#ifndef SNICIT_IO_TEXT_BLOCK_BYTES
+/// Overridable for tests only: the fuzzers (tests/fuzz/run.sh) use 4096 so that small inputs
+/// span several blocks (lines carried across block ends) and each run allocates little.
+#define SNICIT_IO_TEXT_BLOCK_BYTES (std::size_t(64) << 20)
+#endif
 /// Bytes of text handed to the parser threads at once (the next block is read meanwhile).
-inline constexpr std::size_t text_block_bytes = std::size_t(64) << 20;
+inline constexpr std::size_t text_block_bytes = SNICIT_IO_TEXT_BLOCK_BYTES;
 
 /// What every parsed chunk records besides its data.
 struct ChunkStatus {
