@@ -333,6 +333,25 @@ TEST_CASE("read_sdgc_images sizes rows from count or the largest index", "[io][s
   CHECK_THROWS_AS(io::read_sdgc_images(f, 4, 0), snicit::LogicError);
 }
 
+// Regression of tests/fuzz (docs/reliability.md): the fuzz_sdgc_images input
+// tests/fuzz/regressions/sdgc_images/huge-image-index (one entry for image 976615488) made the
+// reader allocate 7.8 GB of row offsets when the count comes from the file.
+TEST_CASE("read_sdgc_images refuses an implausible count taken from the file",
+          "[io][sdgc][errors][fuzz]") {
+  TempDir tmp;
+  auto const f = write_gz(tmp / "img.tsv.gz", "\t\n0000000000000000976615488\t1\t6\n");
+  require_io_error([&] { (void)io::read_sdgc_images(f, 1); },
+                   f,
+                   0,
+                   "largest image index 976615488 makes 976615488 rows for 1 entries");
+  // Up to 2^20 rows, or 64 rows per entry, are fine; an explicit count is the caller's choice.
+  auto const ok = write_file(tmp / "ok.tsv", "1048576\t1\t1\n");
+  CHECK(io::read_sdgc_images(ok, 1).rows == 1048576);
+  auto const big = write_file(tmp / "big.tsv", "1048577\t1\t1\n");
+  CHECK_THROWS_AS(io::read_sdgc_images(big, 1), IoError);
+  CHECK(io::read_sdgc_images(big, 1, 1048577).rows == 1048577);
+}
+
 TEST_CASE("read_categories returns sorted 0-based indices", "[io][sdgc]") {
   TempDir tmp;
   auto const f = tmp / "cat.tsv";

@@ -146,7 +146,9 @@ namespace io {
  * @brief Reads SDGC sparse input images: lines `image pixel value`, 1-based.
  * @param[in] file     plain or gzip TSV
  * @param[in] neurons  N (pixels per image); every pixel index must lie in 1..N
- * @param[in] count    number of images (rows); -1 = the largest image index in the file
+ * @param[in] count    number of images (rows); -1 = the largest image index in the file, which
+ *                     must then be at most max(2^20, 64 x the entries) (a tiny file naming
+ *                     image 10^9 is refused instead of allocating gigabytes)
  * @param[in] options  parser threads
  * @return count x N CSR, one image per row
  * @throws snicit::IoError on bad input, including an image index > count

@@ -580,6 +580,17 @@ template <class Chunk>
     fail(path, 0, "no entries (the file holds only blank lines)");
   }
   std::int64_t const rows = spec.row_limit >= 0 ? spec.row_limit : max_row + 1;
+  // A row count taken from the file must be plausible for its size: one line naming index 10^9
+  // would otherwise allocate 8 GB of row offsets (fuzzer finding, docs/reliability.md).
+  constexpr std::int64_t free_rows = std::int64_t(1) << 20;
+  if (spec.row_limit < 0 && rows > free_rows && static_cast<std::uint64_t>(rows) / 64 > nnz) {
+    fail(path,
+         0,
+         std::string("largest ") + spec.row_name + " index " +
+             std::to_string(spec.one_based ? rows : rows - 1) + " makes " + std::to_string(rows) +
+             " rows for " + std::to_string(nnz) +
+             " entries (over 2^20 rows and 64 per entry); give the count explicitly");
+  }
   return triplets_to_csr(
       path, text, rows, cols, spec.one_based, spec.row_name, spec.col_name, threads);
 }
