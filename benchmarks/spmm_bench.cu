@@ -349,11 +349,15 @@ int main(int argc, char** argv) {
     std::string json;
     std::string filter;
     std::vector<std::int64_t> sizes{1024, 4096, 16384};
+    bool tuning = false;
     app.add_option("--reps", reps, "timed repetitions per case")->check(CLI::Range(1, 100000));
     app.add_option("--warmup", warmup, "untimed repetitions first")->check(CLI::Range(0, 1000));
     app.add_option("--sizes", sizes, "SDGC layer sizes (16 * 2^K)");
     app.add_option("--backend", filter, "only backends whose name contains this");
     app.add_option("--json", json, "also write the results as JSON ('-' = stdout)");
+    app.add_flag("--tuning",
+                 tuning,
+                 "also time RegisterTiled with other BlockThreads / RowsPerThread (tuning runs)");
     if (auto code = snicit::programs::parse_command_line(app, argc, argv)) {
       return *code;
     }
@@ -434,6 +438,18 @@ int main(int argc, char** argv) {
        ...);
     }
     (std::make_index_sequence<std::tuple_size_v<snicit::test::all_backends>>{});
+    if (tuning) {
+      using variants =
+          std::tuple<snicit::test::Backend<snicit::spmm::RegisterTiled<256, 8, 128>, true>,
+                     snicit::test::Backend<snicit::spmm::RegisterTiled<256, 16, 200>, true>,
+                     snicit::test::Backend<snicit::spmm::RegisterTiled<128, 8, 128>, true>,
+                     snicit::test::Backend<snicit::spmm::RegisterTiled<512, 4, 96>, true>,
+                     snicit::test::Backend<snicit::spmm::RegisterTiled<128, 4, 96>, true>>;
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (run_backend(static_cast<std::tuple_element_t<I, variants>*>(nullptr)), ...);
+      }
+      (std::make_index_sequence<std::tuple_size_v<variants>>{});
+    }
     // Chains of narrow layers also as one fused launch.
     for (auto const& c : cases) {
       bool const fits =

@@ -487,5 +487,42 @@ TEST_CASE("spmm::Auto picks the dense tensor-core path for dense-ish layers, Reg
           sdgc, 64, snicit::AsyncAllocator{}, stream);
   CHECK(t.choice == AutoChoice::register_tiled);
   CHECK(t.tiled.has_value());
+  CHECK_FALSE(t.tiled_wide.has_value());
   CHECK(t.few_rows.has_value());  // BlockDense for launches over <= 64 rows
+  // layers with >= 4096 inputs: RegisterTiled with 512-thread blocks
+  snicit::SparseLayer<float> wide{snicit::data::radixnet_layer(4096, 1, 1), {-0.35f}};
+  auto const u =
+      snicit::kernels::prepare_spmm_layer<snicit::spmm::Auto<>, float, snicit::AsyncAllocator>(
+          wide, 64, snicit::AsyncAllocator{}, stream);
+  CHECK(u.choice == AutoChoice::register_tiled);
+  CHECK(u.tiled_wide.has_value());
+  CHECK_FALSE(u.tiled.has_value());
+  CHECK(u.few_rows.has_value());
+}
+
+TEST_CASE("spmm::Auto on 4096-wide layers equals RegisterTiled<> bit for bit (exact and SNICIT)",
+          "[gpu][backends][auto]") {
+  std::int64_t const layers = 6;
+  auto const net = snicit::data::generate_sdgc_network({4096, layers, 1, 0});
+  auto const in = snicit::data::synthetic_sdgc_images(4096, 700, 11);
+  snicit::Stream stream;
+  snicit::EngineOptions eo;
+  eo.max_batch = 700;
+  eo.snicit = snicit::SnicitOptions::sdgc_defaults(layers);
+  eo.snicit.threshold_layer = 3;
+  auto const want = snicit::reference::infer_exact(net, in);
+  REQUIRE_FALSE(want.rows.empty());
+  snicit::Engine<float, snicit::spmm::Auto<>, snicit::cluster::None> a(net, eo, stream);
+  snicit::Engine<float, snicit::spmm::RegisterTiled<>, snicit::cluster::None> b(net, eo, stream);
+  auto const ra = a.run(in, stream);
+  auto const rb = b.run(in, stream);
+  CHECK(ra.categories == want.rows);
+  CHECK(ra.categories == rb.categories);
+  CHECK(ra.activations.data == rb.activations.data);
+  snicit::Engine<float, snicit::spmm::Auto<>> sa(net, eo, stream);
+  snicit::Engine<float, snicit::spmm::RegisterTiled<>> sb(net, eo, stream);
+  auto const qa = sa.run(in, stream);
+  auto const qb = sb.run(in, stream);
+  CHECK(qa.categories == qb.categories);
+  CHECK(qa.activations.data == qb.activations.data);
 }

@@ -34,6 +34,12 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
   using policy = spmm::Auto<DensePercent, DenseMaxElements, FewRows>;
   using dense_policy = spmm::DenseTensorCore<spmm::Precision::fp16_split>;
   using tiled_policy = spmm::RegisterTiled<>;
+  /// RegisterTiled with 512-thread blocks for layers with >= wide_inputs inputs: on an H200 one
+  /// SDGC 4096 layer takes 2.41 ms at 60000 rows and 113 us at 2000 rows with it, against 3.96 ms
+  /// and 180 us with 256 threads (1024: 256 threads stay faster, 0.56 vs 0.60 ms; 16384: equal).
+  /// Same per-output summation order, so the same bits.
+  using tiled_wide_policy = spmm::RegisterTiled<512>;
+  static constexpr std::int64_t wide_inputs = 4096;
   using block_policy = spmm::BlockDense<>;
 
   /// The chosen backend and its prepared state (only that one is set), plus BlockDense's state
@@ -43,6 +49,8 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
     AutoChoice choice = AutoChoice::register_tiled;
     std::optional<spmm_layer_state_t<dense_policy, Value, Allocator>> dense;
     std::optional<spmm_layer_state_t<tiled_policy, Value, Allocator>> tiled;
+    /// Instead of `tiled` for layers with at least wide_inputs inputs.
+    std::optional<spmm_layer_state_t<tiled_wide_policy, Value, Allocator>> tiled_wide;
     std::optional<spmm_layer_state_t<block_policy, Value, Allocator>> few_rows;
   };
 
@@ -70,6 +78,13 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
     if (s.choice == AutoChoice::dense_tensor_core) {
       s.dense.emplace(
           prepare_spmm_layer<dense_policy, Value, Allocator>(layer, max_rows, alloc, stream));
+    } else if (layer.weights.rows >= wide_inputs) {
+      s.tiled_wide.emplace(
+          prepare_spmm_layer<tiled_wide_policy, Value, Allocator>(layer, max_rows, alloc, stream));
+      if constexpr (policy::few_rows > 0) {
+        s.few_rows.emplace(prepare_spmm_layer<block_policy, Value, Allocator>(
+            layer, std::min<std::int64_t>(max_rows, policy::few_rows), alloc, stream));
+      }
     } else {
       s.tiled.emplace(
           prepare_spmm_layer<tiled_policy, Value, Allocator>(layer, max_rows, alloc, stream));
@@ -90,6 +105,8 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
       spmm<dense_policy>(args, *s.dense, act, stream);
     } else if (s.few_rows && args.num_rows_bound <= policy::few_rows) {
       spmm<block_policy>(args, *s.few_rows, act, stream);
+    } else if (s.tiled_wide) {
+      spmm<tiled_wide_policy>(args, *s.tiled_wide, act, stream);
     } else {
       spmm<tiled_policy>(args, *s.tiled, act, stream);
     }
