@@ -1,8 +1,7 @@
 // SPDX-FileCopyrightText: 2026 The snicit authors
 // SPDX-License-Identifier: Apache-2.0
-// snicit-bench's GPU entry points, one pair per backend. One translation unit: the library's
-// non-template kernels (detail::iota_kernel, copy_count_kernel) are defined in headers, so two
-// .cu files including engine.cuh do not link together.
+// snicit-bench's GPU entry points, one pair per backend (one translation unit; several would
+// link too, see the header_link_twice test).
 #include "bench_gpu.cuh"
 
 namespace snicit::bench {

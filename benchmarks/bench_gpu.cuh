@@ -11,6 +11,7 @@
 #include <snicit/engine.cuh>
 
 #include "bench_gpu.hpp"
+#include "program.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -57,22 +58,6 @@ inline std::size_t free_bytes() {
   return f;
 }
 
-inline nlohmann::json rounds_json(RunStats const& s) {
-  nlohmann::json rounds = nlohmann::json::array();
-  for (auto const& r : s.rounds) {
-    rounds.push_back({{"first_row", r.first_row},
-                      {"rows", r.rows},
-                      {"live_inputs", r.live_inputs},
-                      {"alive_per_pre_layer", r.alive_per_pre_layer},
-                      {"live_at_conversion", r.live_at_conversion},
-                      {"centroids", r.centroids},
-                      {"nonempty_after_conversion", r.nonempty_after_conversion},
-                      {"nonempty_per_post_layer", r.nonempty_per_post_layer},
-                      {"final_rows", r.final_rows}});
-  }
-  return rounds;
-}
-
 /// Warm-up, timed repetitions, an optional observed run; `run()` returns a RunResult.
 template <class Engine, class Run>
 void time_engine(Engine& engine, RunRequest const& rq, TimedRun& out, Run&& run) {
@@ -99,7 +84,7 @@ void time_engine(Engine& engine, RunRequest const& rq, TimedRun& out, Run&& run)
                 {"conversion_ms", med.stats.ms.conversion_ms},
                 {"post_ms", med.stats.ms.post_ms},
                 {"recovery_ms", med.stats.ms.recovery_ms}};
-  out.rounds = rounds_json(med.stats);
+  out.rounds = programs::rounds_json(med.stats);
   out.categories = std::move(med.categories);
   out.activations = std::move(med.activations);
   if (rq.layer_times || rq.progress) {

@@ -111,6 +111,33 @@ double median(std::vector<double> v) {
   return n == 0 ? 0.0 : (n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
 }
 
+/// `warmup` untimed calls of one_rep(r), then the median over `reps` CUDA-event-timed calls,
+/// in microseconds per layer (one call runs `layers` layers).
+template <class OneRep>
+double median_us_per_layer(
+    OneRep&& one_rep, int warmup, int reps, std::size_t layers, cuda::stream_ref stream) {
+  for (int r = 0; r < warmup; ++r) {
+    one_rep(r);
+  }
+  cudaEvent_t start = nullptr;
+  cudaEvent_t stop = nullptr;
+  SNICIT_CUDA_TRY(cudaEventCreate(&start));
+  SNICIT_CUDA_TRY(cudaEventCreate(&stop));
+  std::vector<double> us;
+  for (int r = 0; r < reps; ++r) {
+    SNICIT_CUDA_TRY(cudaEventRecord(start, stream.get()));
+    one_rep(r);
+    SNICIT_CUDA_TRY(cudaEventRecord(stop, stream.get()));
+    SNICIT_CUDA_TRY(cudaEventSynchronize(stop));
+    float ms = 0.0f;
+    SNICIT_CUDA_TRY(cudaEventElapsedTime(&ms, start, stop));
+    us.push_back(1000.0 * ms / static_cast<double>(layers));
+  }
+  (void)cudaEventDestroy(start);
+  (void)cudaEventDestroy(stop);
+  return median(us);
+}
+
 /// One benchmark case: a chain of layers (1 for SDGC, 18 for network A) over `rows` rows.
 struct Case {
   std::string name;
@@ -239,26 +266,7 @@ Sample run_case(Case const& c, int warmup, int reps, cuda::stream_ref stream) {
       src = dst;
     }
   };
-  for (int r = 0; r < warmup; ++r) {
-    one_rep(r);
-  }
-  cudaEvent_t start = nullptr;
-  cudaEvent_t stop = nullptr;
-  SNICIT_CUDA_TRY(cudaEventCreate(&start));
-  SNICIT_CUDA_TRY(cudaEventCreate(&stop));
-  std::vector<double> us;
-  for (int r = 0; r < reps; ++r) {
-    SNICIT_CUDA_TRY(cudaEventRecord(start, stream.get()));
-    one_rep(r);
-    SNICIT_CUDA_TRY(cudaEventRecord(stop, stream.get()));
-    SNICIT_CUDA_TRY(cudaEventSynchronize(stop));
-    float ms = 0.0f;
-    SNICIT_CUDA_TRY(cudaEventElapsedTime(&ms, start, stop));
-    us.push_back(1000.0 * ms / static_cast<double>(c.layers.size()));
-  }
-  (void)cudaEventDestroy(start);
-  (void)cudaEventDestroy(stop);
-  s.median_us = median(us);
+  s.median_us = median_us_per_layer(one_rep, warmup, reps, c.layers.size(), stream);
   double bytes = 0.0;
   for (auto const& l : c.layers) {
     bytes += static_cast<double>(c.rows) * static_cast<double>(l.weights.rows + l.weights.cols) *
@@ -313,26 +321,7 @@ Sample run_fused(Case const& c, int warmup, int reps, cuda::stream_ref stream) {
         cudaMemsetAsync(counts.data(), 0, c.layers.size() * sizeof(row_index), stream.get()));
     stack.launch(args, 0, static_cast<std::int64_t>(c.layers.size()), act, counts.data(), stream);
   };
-  for (int r = 0; r < warmup; ++r) {
-    one_rep(r);
-  }
-  cudaEvent_t start = nullptr;
-  cudaEvent_t stop = nullptr;
-  SNICIT_CUDA_TRY(cudaEventCreate(&start));
-  SNICIT_CUDA_TRY(cudaEventCreate(&stop));
-  std::vector<double> us;
-  for (int r = 0; r < reps; ++r) {
-    SNICIT_CUDA_TRY(cudaEventRecord(start, stream.get()));
-    one_rep(r);
-    SNICIT_CUDA_TRY(cudaEventRecord(stop, stream.get()));
-    SNICIT_CUDA_TRY(cudaEventSynchronize(stop));
-    float ms = 0.0f;
-    SNICIT_CUDA_TRY(cudaEventElapsedTime(&ms, start, stop));
-    us.push_back(1000.0 * ms / static_cast<double>(c.layers.size()));
-  }
-  (void)cudaEventDestroy(start);
-  (void)cudaEventDestroy(stop);
-  s.median_us = median(us);
+  s.median_us = median_us_per_layer(one_rep, warmup, reps, c.layers.size(), stream);
   double const bytes = static_cast<double>(c.rows) * static_cast<double>(n_in + n_out) *
                        sizeof(float) / static_cast<double>(c.layers.size());
   s.gbps = s.median_us > 0.0 ? bytes / (s.median_us * 1e3) : 0.0;

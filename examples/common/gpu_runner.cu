@@ -7,43 +7,13 @@
 #include <snicit/multi_gpu.cuh>
 
 #include "gpu_runner.hpp"
+#include "program.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
 namespace snicit::programs {
 namespace {
-
-nlohmann::json checks_json(std::vector<ThresholdCheck> const& checks) {
-  nlohmann::json out = nlohmann::json::array();
-  for (auto const& c : checks) {
-    out.push_back({{"layer", c.layer},
-                   {"live", c.live},
-                   {"centroids", c.centroids},
-                   {"probes", c.probes},
-                   {"nonempty_probes", c.nonempty_probes},
-                   {"predicted_rows", c.predicted_rows},
-                   {"converts", c.converts}});
-  }
-  return out;
-}
-
-nlohmann::json to_json(RunStats const& s) {
-  nlohmann::json rounds = nlohmann::json::array();
-  for (auto const& r : s.rounds) {
-    rounds.push_back({{"first_row", r.first_row},
-                      {"rows", r.rows},
-                      {"threshold_layer", r.threshold_layer},
-                      {"threshold_checks", checks_json(r.threshold_checks)},
-                      {"alive_per_pre_layer", r.alive_per_pre_layer},
-                      {"live_at_conversion", r.live_at_conversion},
-                      {"centroids", r.centroids},
-                      {"nonempty_after_conversion", r.nonempty_after_conversion},
-                      {"nonempty_per_post_layer", r.nonempty_per_post_layer},
-                      {"final_rows", r.final_rows}});
-  }
-  return rounds;
-}
 
 WeightResidency residency(Weights w) {
   return w == Weights::host        ? WeightResidency::host_streamed
@@ -188,7 +158,7 @@ GpuRunResult run_with(SparseNetwork<float> const& net, Input const& input, GpuRu
                 {"conversion_ms", med.stats.ms.conversion_ms},
                 {"post_ms", med.stats.ms.post_ms},
                 {"recovery_ms", med.stats.ms.recovery_ms}};
-  out.stats = to_json(med.stats);
+  out.stats = rounds_json(med.stats);
   for (auto const& r : med.stats.rounds) {
     out.thresholds.push_back(r.threshold_layer);
   }

@@ -10,6 +10,7 @@
 // 3 = a runtime failure outside the user's control (CUDA error, out of memory).
 
 #include <snicit/error.hpp>
+#include <snicit/types.hpp>
 #include <snicit/version.hpp>
 
 #include <cuda_runtime_api.h>
@@ -25,6 +26,7 @@
 #include <iostream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace snicit::programs {
 
@@ -150,6 +152,40 @@ inline nlohmann::json program_meta(std::string const& program, int argc, char** 
     cmd.push_back(argv[i]);
   }
   return {{"program", program}, {"snicit_version", SNICIT_VERSION_STRING}, {"command_line", cmd}};
+}
+
+/// JSON of the adaptive-threshold checks of a round (cluster::Adaptive; empty otherwise).
+inline nlohmann::json checks_json(std::vector<ThresholdCheck> const& checks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto const& c : checks) {
+    out.push_back({{"layer", c.layer},
+                   {"live", c.live},
+                   {"centroids", c.centroids},
+                   {"probes", c.probes},
+                   {"nonempty_probes", c.nonempty_probes},
+                   {"predicted_rows", c.predicted_rows},
+                   {"converts", c.converts}});
+  }
+  return out;
+}
+
+/// JSON of a run's per-round counts (the programs' and snicit-bench's "rounds").
+inline nlohmann::json rounds_json(RunStats const& s) {
+  nlohmann::json rounds = nlohmann::json::array();
+  for (auto const& r : s.rounds) {
+    rounds.push_back({{"first_row", r.first_row},
+                      {"rows", r.rows},
+                      {"live_inputs", r.live_inputs},
+                      {"threshold_layer", r.threshold_layer},
+                      {"threshold_checks", checks_json(r.threshold_checks)},
+                      {"alive_per_pre_layer", r.alive_per_pre_layer},
+                      {"live_at_conversion", r.live_at_conversion},
+                      {"centroids", r.centroids},
+                      {"nonempty_after_conversion", r.nonempty_after_conversion},
+                      {"nonempty_per_post_layer", r.nonempty_per_post_layer},
+                      {"final_rows", r.final_rows}});
+  }
+  return rounds;
 }
 
 }  // namespace snicit::programs

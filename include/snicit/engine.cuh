@@ -1200,31 +1200,9 @@ class Engine {
       std::int64_t const nt = widths_[static_cast<std::size_t>(T)];
       auto const y = buffer_view(cur, nt).as_const();
       auto const yhat = buffer_view(cur ^ 1, nt);
-      std::int64_t const fdim = so.downsample > 0 ? so.downsample : nt;
-      DenseView<Value> f{reinterpret_cast<Value*>(arena_.data() + off_f_), samples_, fdim, fdim};
-      auto* sample_pos = reinterpret_cast<row_index*>(arena_.data() + off_sample_pos_);
       auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
-      auto* keep = reinterpret_cast<std::uint8_t*>(arena_.data() + off_keep_);
       if (!centroids_ready) {
-        kernels::sample_rows<Value>(y,
-                                    gather,
-                                    counter(live_slot),
-                                    samples_,
-                                    so.sampling,
-                                    so.downsample,
-                                    f,
-                                    sample_pos,
-                                    counter(slot_samples()),
-                                    stream);
-        kernels::prune_samples<Cluster::prune_threads, Value>(f.as_const(),
-                                                              counter(slot_samples()),
-                                                              so.eps,
-                                                              so.eta,
-                                                              keep,
-                                                              sample_pos,
-                                                              cents,
-                                                              counter(slot_centroids()),
-                                                              stream);
+        pick_centroids(y, gather, live_slot, samples_, stream);
       }
       kernels::convert_to_residues<Cluster::block_threads, Value>(y,
                                                                   gather,
@@ -1348,27 +1326,27 @@ class Engine {
   }
 
   /**
-   * cluster::Adaptive: one detector check on the live rows after layer l (the GPU side of
-   * reference::threshold_check): the conversion's sampling and pruning with det_samples_
-   * candidates, then the probe residues. Documented synchronisation: the counters are read once.
+   * The conversion's centroid choice on the live rows `y` (through `gather`, count in
+   * `live_slot`): `samples` rows sampled and downsampled into the arena (kernels::sample_rows),
+   * then pruned (kernels::prune_samples); the centroids' positions go to the arena's centroid
+   * list, their number to slot_centroids(). Used by the conversion and by cluster::Adaptive's
+   * checks (with their own candidate count).
    */
-  ThresholdCheck run_check(std::int64_t l,
-                           int cur,
-                           row_index const* gather,
-                           std::size_t live_slot,
-                           cuda::stream_ref stream) {
+  void pick_centroids(DenseView<Value const> y,
+                      row_index const* gather,
+                      std::size_t live_slot,
+                      std::int64_t samples,
+                      cuda::stream_ref stream) {
     auto const& so = opts_.snicit;
-    std::int64_t const n = widths_[static_cast<std::size_t>(l)];
-    auto const y = buffer_view(cur, n).as_const();
-    std::int64_t const dim = so.downsample > 0 ? so.downsample : n;
-    DenseView<Value> f{reinterpret_cast<Value*>(arena_.data() + off_f_), det_samples_, dim, dim};
+    std::int64_t const dim = so.downsample > 0 ? so.downsample : y.cols;
+    DenseView<Value> f{reinterpret_cast<Value*>(arena_.data() + off_f_), samples, dim, dim};
     auto* sample_pos = reinterpret_cast<row_index*>(arena_.data() + off_sample_pos_);
     auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
     auto* keep = reinterpret_cast<std::uint8_t*>(arena_.data() + off_keep_);
     kernels::sample_rows<Value>(y,
                                 gather,
                                 counter(live_slot),
-                                det_samples_,
+                                samples,
                                 so.sampling,
                                 so.downsample,
                                 f,
@@ -1384,6 +1362,23 @@ class Engine {
                                                           cents,
                                                           counter(slot_centroids()),
                                                           stream);
+  }
+
+  /**
+   * cluster::Adaptive: one detector check on the live rows after layer l (the GPU side of
+   * reference::threshold_check): the conversion's sampling and pruning with det_samples_
+   * candidates, then the probe residues. Documented synchronisation: the counters are read once.
+   */
+  ThresholdCheck run_check(std::int64_t l,
+                           int cur,
+                           row_index const* gather,
+                           std::size_t live_slot,
+                           cuda::stream_ref stream) {
+    auto const& so = opts_.snicit;
+    std::int64_t const n = widths_[static_cast<std::size_t>(l)];
+    auto const y = buffer_view(cur, n).as_const();
+    auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
+    pick_centroids(y, gather, live_slot, det_samples_, stream);
     kernels::probe_residues<Cluster::probe_warps, Value>(y,
                                                          gather,
                                                          counter(live_slot),

@@ -75,28 +75,7 @@ snicit::SparseLayer<float> random_layer(std::int64_t n_in,
                                         double density,
                                         std::uint64_t seed) {
   std::mt19937_64 rng(seed);
-  std::bernoulli_distribution on(density);
-  std::uniform_real_distribution<float> wv(-0.3f, 0.35f);
-  std::uniform_real_distribution<float> bv(-0.2f, 0.05f);
-  snicit::SparseLayer<float> layer;
-  auto& w = layer.weights;
-  w.rows = n_in;
-  w.cols = n_out;
-  w.row_offsets.push_back(0);
-  for (std::int64_t i = 0; i < n_in; ++i) {
-    for (std::int64_t j = 0; j < n_out; ++j) {
-      if (on(rng)) {
-        w.col_indices.push_back(static_cast<std::int32_t>(j));
-        w.values.push_back(wv(rng));
-      }
-    }
-    w.row_offsets.push_back(static_cast<std::int64_t>(w.col_indices.size()));
-  }
-  layer.bias.resize(static_cast<std::size_t>(n_out));
-  for (auto& b : layer.bias) {
-    b = bv(rng);
-  }
-  return layer;
+  return oracle::random_dense_layer(n_in, n_out, density, rng, -0.3f, 0.35f, -0.2f, 0.05f);
 }
 
 struct Shape {

@@ -42,27 +42,7 @@ snicit::SparseLayer<float> dense_ish_layer(std::int64_t n_in,
                                            std::int64_t n_out,
                                            double density,
                                            std::mt19937_64& rng) {
-  std::bernoulli_distribution on(density);
-  std::uniform_real_distribution<float> wd(-0.25f, 0.3f);
-  std::uniform_real_distribution<float> bd(-0.1f, 0.05f);
-  snicit::SparseLayer<float> layer;
-  auto& w = layer.weights;
-  w.rows = n_in;
-  w.cols = n_out;
-  w.row_offsets.push_back(0);
-  for (std::int64_t i = 0; i < n_in; ++i) {
-    for (std::int64_t j = 0; j < n_out; ++j) {
-      if (on(rng)) {
-        w.col_indices.push_back(j);
-        w.values.push_back(wd(rng));
-      }
-    }
-    w.row_offsets.push_back(static_cast<std::int64_t>(w.col_indices.size()));
-  }
-  for (std::int64_t j = 0; j < n_out; ++j) {
-    layer.bias.push_back(bd(rng));
-  }
-  return layer;
+  return oracle::random_dense_layer(n_in, n_out, density, rng, -0.25f, 0.3f, -0.1f, 0.05f);
 }
 
 /// y = min(max(x W + b, 0), 1) in double.

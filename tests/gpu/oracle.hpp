@@ -140,6 +140,39 @@ inline snicit::SparseNetwork<float> random_network(std::int64_t n,
   return net;
 }
 
+/// A random n_in x n_out layer drawn from `rng`: each weight present with probability
+/// `density`, value uniform in [wlo, whi]; one bias per output, uniform in [blo, bhi].
+inline snicit::SparseLayer<float> random_dense_layer(std::int64_t n_in,
+                                                     std::int64_t n_out,
+                                                     double density,
+                                                     std::mt19937_64& rng,
+                                                     float wlo,
+                                                     float whi,
+                                                     float blo,
+                                                     float bhi) {
+  std::bernoulli_distribution on(density);
+  std::uniform_real_distribution<float> wv(wlo, whi);
+  std::uniform_real_distribution<float> bv(blo, bhi);
+  snicit::SparseLayer<float> layer;
+  auto& w = layer.weights;
+  w.rows = n_in;
+  w.cols = n_out;
+  w.row_offsets.push_back(0);
+  for (std::int64_t i = 0; i < n_in; ++i) {
+    for (std::int64_t j = 0; j < n_out; ++j) {
+      if (on(rng)) {
+        w.col_indices.push_back(static_cast<std::int32_t>(j));
+        w.values.push_back(wv(rng));
+      }
+    }
+    w.row_offsets.push_back(static_cast<std::int64_t>(w.col_indices.size()));
+  }
+  for (std::int64_t j = 0; j < n_out; ++j) {
+    layer.bias.push_back(bv(rng));
+  }
+  return layer;
+}
+
 /// Random inputs: each entry non-zero with probability `density`, value in (0, vmax] or exactly
 /// `vmax` when `binary`; `zero_rows` of every 10 rows are all zero.
 inline snicit::DenseMatrix<float> random_input(std::int64_t rows,
