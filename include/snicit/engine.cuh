@@ -227,10 +227,11 @@ class Engine {
    * `stream`: the weights are not copied and never pass through host memory. Its layout must be
    * `Spmm::weight_layout`; the activation is built from `net.activation_cap` as above.
    *
-   * Backends with per-layer state (RegisterTiled, BlockDense, DenseTensorCore, Auto, ...) build
-   * it on the host: for those each layer is copied back to the host once, one layer at a time,
-   * to prepare it (kernels::prepare_spmm_layer); stateless backends (RowGather, RowScatter) need
-   * nothing. Synchronises `stream` at the end.
+   * Backends with per-layer state build it on the device where they declare `prepare_device`
+   * (RegisterTiled, BlockDense for layers without a value array, Auto for its sparse layers;
+   * kernels::prepare_spmm_layer_device); the others (DenseTensorCore, cuSPARSE, Compiled, ...)
+   * get a host copy of each layer, one layer at a time (kernels::prepare_spmm_layer); stateless
+   * backends (RowGather, RowScatter) need nothing. Synchronises `stream` at the end.
    *
    * @throws snicit::LogicError for an invalid network (shapes, bias sizes), a layout other than
    * Spmm::weight_layout, invalid options, or buffers that would not fit in free device memory;
@@ -267,14 +268,16 @@ class Engine {
                    "a device network are already resident");
     check_memory_bytes(0, arena.total());
     for (std::int64_t l = 0; l < num_layers_; ++l) {
-      if constexpr (kernels::spmm_has_layer_state_v<Spmm, Value, Allocator>) {
-        auto const host = net.layer_to_host(l, stream);  // documented: one layer at a time
-        spmm_states_.push_back(kernels::prepare_spmm_layer<Spmm, Value, Allocator>(
-            host, opts.max_batch, alloc_, stream, spmm_shared_));
-      } else {
-        spmm_states_.push_back(kernels::prepare_spmm_layer<Spmm, Value, Allocator>(
-            SparseLayer<Value>{}, opts.max_batch, alloc_, stream, spmm_shared_));
-      }
+      auto const& d = net.layers[static_cast<std::size_t>(l)];
+      // On the device where the backend can (prepare_device), else from one host copy of the
+      // layer at a time (documented above).
+      spmm_states_.push_back(kernels::prepare_spmm_layer_device<Spmm, Value, Allocator>(
+          kernels::DeviceLayerRef<Value>{d.view, d.inputs, d.outputs},
+          [&net, l, stream] { return net.layer_to_host(l, stream); },
+          opts.max_batch,
+          alloc_,
+          stream,
+          spmm_shared_));
     }
     layers_ = std::move(net.layers);
     allocate_buffers(arena.total(), stream);

@@ -49,6 +49,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -158,6 +159,83 @@ template <class Policy, class Value, class Allocator>
     cuda::stream_ref stream) {
   std::shared_ptr<void> shared;
   return prepare_spmm_layer<Policy, Value, Allocator>(layer, max_rows, alloc, stream, shared);
+}
+
+/**
+ * @brief One layer of a network already in device memory, as a backend's `prepare_device`
+ * sees it: the engine's CSR in the policy's weight_layout (by_output: W^T, rows = outputs,
+ * inputs ascending) and the layer's shape. The buffers belong to the engine.
+ */
+template <class Value>
+struct DeviceLayerRef {
+  CsrView<Value> weights;
+  std::int64_t inputs = 0;
+  std::int64_t outputs = 0;
+};
+
+/// Makes a host copy of the layer on demand (for layers a backend cannot prepare on the device).
+template <class Value>
+using HostLayerFn = std::function<SparseLayer<Value>()>;
+
+/// True when the backend of `Policy` can build its per-layer state on the device
+/// (`SpmmBackend<Policy>::prepare_device`, see prepare_spmm_layer_device).
+template <class Policy, class Value, class Allocator>
+inline constexpr bool spmm_prepares_on_device_v =
+    spmm_has_layer_state_v<Policy, Value, Allocator>&& requires(
+        DeviceLayerRef<Value> const& layer,
+        HostLayerFn<Value> const& host_layer,
+        std::int64_t max_rows,
+        Allocator const& alloc,
+        cuda::stream_ref stream) {
+  SpmmBackend<Policy>::template prepare_device<Value, Allocator>(
+      layer, host_layer, max_rows, alloc, stream);
+};
+
+/**
+ * @brief Prepares the per-layer state of `Policy`'s backend for a layer in device memory.
+ *
+ * A backend may declare
+ * @code
+ * template <class Value, class Allocator>
+ * static layer_state<Value, Allocator> prepare_device(DeviceLayerRef<Value> const& layer,
+ *     HostLayerFn<Value> const& host_layer, std::int64_t max_rows, Allocator const& alloc,
+ *     cuda::stream_ref stream);
+ * @endcode
+ * which must give the same state as `prepare(host_layer(), ...)` without the host round trip
+ * (it may still call `host_layer()` for layers it cannot handle on the device). Backends without
+ * it are prepared from `host_layer()` (one host copy of the layer) through prepare_spmm_layer.
+ */
+template <class Policy, class Value, class Allocator>
+[[nodiscard]] spmm_layer_state_t<Policy, Value, Allocator> prepare_spmm_layer_device(
+    DeviceLayerRef<Value> const& layer,
+    HostLayerFn<Value> const& host_layer,
+    std::int64_t max_rows,
+    Allocator const& alloc,
+    cuda::stream_ref stream,
+    std::shared_ptr<void>& shared) {
+  if constexpr (spmm_prepares_on_device_v<Policy, Value, Allocator>) {
+    return SpmmBackend<Policy>::template prepare_device<Value, Allocator>(
+        layer, host_layer, max_rows, alloc, stream);
+  } else if constexpr (spmm_has_layer_state_v<Policy, Value, Allocator>) {
+    return prepare_spmm_layer<Policy, Value, Allocator>(
+        host_layer(), max_rows, alloc, stream, shared);
+  } else {
+    return prepare_spmm_layer<Policy, Value, Allocator>(
+        SparseLayer<Value>{}, max_rows, alloc, stream, shared);
+  }
+}
+
+/// As above, for a single layer outside an Engine (its own shared slot).
+template <class Policy, class Value, class Allocator>
+[[nodiscard]] spmm_layer_state_t<Policy, Value, Allocator> prepare_spmm_layer_device(
+    DeviceLayerRef<Value> const& layer,
+    HostLayerFn<Value> const& host_layer,
+    std::int64_t max_rows,
+    Allocator const& alloc,
+    cuda::stream_ref stream) {
+  std::shared_ptr<void> shared;
+  return prepare_spmm_layer_device<Policy, Value, Allocator>(
+      layer, host_layer, max_rows, alloc, stream, shared);
 }
 
 /**

@@ -54,18 +54,24 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
     std::optional<spmm_layer_state_t<block_policy, Value, Allocator>> few_rows;
   };
 
-  /// The cost model's choice for a layer (see spmm::Auto).
-  template <class Value>
-  [[nodiscard]] static AutoChoice choose(SparseLayer<Value> const& layer) noexcept {
-    auto const& w = layer.weights;
-    std::int64_t const elements = w.rows * w.cols;
+  /// The cost model's choice for a layer of `inputs` x `outputs` with `nnz` weights.
+  [[nodiscard]] static AutoChoice choose(std::int64_t inputs,
+                                         std::int64_t outputs,
+                                         std::int64_t nnz) noexcept {
+    std::int64_t const elements = inputs * outputs;
     if (elements <= 0 || elements > policy::dense_max_elements) {
       return AutoChoice::register_tiled;
     }
     // density >= DensePercent / 100, in integers
-    return w.nnz() * 100 >= std::int64_t{policy::dense_percent} * elements
+    return nnz * 100 >= std::int64_t{policy::dense_percent} * elements
                ? AutoChoice::dense_tensor_core
                : AutoChoice::register_tiled;
+  }
+
+  /// The cost model's choice for a layer (see spmm::Auto).
+  template <class Value>
+  [[nodiscard]] static AutoChoice choose(SparseLayer<Value> const& layer) noexcept {
+    return choose(layer.weights.rows, layer.weights.cols, layer.weights.nnz());
   }
 
   template <class Value, class Allocator>
@@ -92,6 +98,39 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
         s.few_rows.emplace(prepare_spmm_layer<block_policy, Value, Allocator>(
             layer, std::min<std::int64_t>(max_rows, policy::few_rows), alloc, stream));
       }
+    }
+    return s;
+  }
+
+  /**
+   * @brief As prepare, from a layer in device memory: RegisterTiled and BlockDense build their
+   * state on the GPU (their prepare_device); a layer run densely is prepared from
+   * `host_layer()` (DenseTensorCore has no device path; dense layers are small by the cost
+   * model's DenseMaxElements).
+   */
+  template <class Value, class Allocator>
+  static layer_state<Value, Allocator> prepare_device(DeviceLayerRef<Value> const& layer,
+                                                      HostLayerFn<Value> const& host_layer,
+                                                      std::int64_t max_rows,
+                                                      Allocator const& alloc,
+                                                      cuda::stream_ref stream) {
+    layer_state<Value, Allocator> s;
+    s.choice = choose(layer.inputs, layer.outputs, layer.weights.nnz);
+    if (s.choice == AutoChoice::dense_tensor_core) {
+      s.dense.emplace(prepare_spmm_layer<dense_policy, Value, Allocator>(
+          host_layer(), max_rows, alloc, stream));
+      return s;
+    }
+    if (layer.inputs >= wide_inputs) {
+      s.tiled_wide.emplace(prepare_spmm_layer_device<tiled_wide_policy, Value, Allocator>(
+          layer, host_layer, max_rows, alloc, stream));
+    } else {
+      s.tiled.emplace(prepare_spmm_layer_device<tiled_policy, Value, Allocator>(
+          layer, host_layer, max_rows, alloc, stream));
+    }
+    if constexpr (policy::few_rows > 0) {
+      s.few_rows.emplace(prepare_spmm_layer_device<block_policy, Value, Allocator>(
+          layer, host_layer, std::min<std::int64_t>(max_rows, policy::few_rows), alloc, stream));
     }
     return s;
   }

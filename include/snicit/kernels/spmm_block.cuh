@@ -10,6 +10,7 @@
  */
 
 #include <snicit/config.hpp>
+#include <snicit/detail/kernels/prepare_device.cuh>
 #include <snicit/detail/kernels/spmm_block.cuh>
 #include <snicit/error.hpp>
 #include <snicit/kernels/spmm.cuh>
@@ -19,10 +20,12 @@
 #include <snicit/policy/spmm_block.hpp>
 #include <snicit/types.hpp>
 
+#include <cub/device/device_radix_sort.cuh>
 #include <cuda/stream_ref>
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -316,6 +319,214 @@ struct SpmmBackend<
     s.view.rem_outputs = s.rem_outputs.data();
     s.view.num_rem = static_cast<std::int64_t>(plan.rem_outputs.size());
     s.stats = plan.stats;
+    return s;
+  }
+
+  /**
+   * @brief The same state as `prepare` (same tiles, order, remainder and statistics), built
+   * from the layer's W^T CSR in device memory: the input lists are hashed and the outputs sorted
+   * by (hash, index) on the GPU (CUB radix sort, stable), so only the sorted order, the run
+   * heads and the row offsets (9 bytes per output) come to the host, which lays out the tiles
+   * and the remainder; the input lists are then gathered on the GPU. Synchronises `stream`
+   * twice. Layers it cannot handle this way are prepared from `host_layer()`: stored values
+   * (only layers without a value array, as the SDGC generator makes them, take the device path),
+   * inputs not strictly increasing within an output, or two different input lists with the same
+   * hash (the host sort then orders them by content).
+   * @throws snicit::LogicError as prepare; snicit::CudaError
+   */
+  template <class Value, class Allocator>
+  [[nodiscard]] static layer_state<Value, Allocator> prepare_device(
+      DeviceLayerRef<Value> const& layer,
+      HostLayerFn<Value> const& host_layer,
+      std::int64_t max_rows,
+      Allocator const& alloc,
+      cuda::stream_ref stream) {
+    static_assert(policy::weight_layout == WeightLayout::by_output);
+    constexpr int block_cols = policy::block_cols;
+    constexpr std::int64_t min_group = policy::min_group_cols;
+    constexpr std::int64_t int_max = std::numeric_limits<std::int32_t>::max();
+    auto const& w = layer.weights;
+    SNICIT_EXPECTS(w.rows == layer.outputs && w.cols == layer.inputs,
+                   "BlockDense: the device layer's CSR is not W^T of its shape");
+    SNICIT_EXPECTS(layer.inputs <= int_max && layer.outputs <= int_max && w.nnz <= int_max,
+                   "BlockDense: layer with more than 2^31 - 1 rows, columns or weights");
+    if (w.values != nullptr || layer.outputs == 0) {
+      return prepare<Value, Allocator>(host_layer(), max_rows, alloc, stream);
+    }
+    auto const n_out = static_cast<std::size_t>(layer.outputs);
+    int const n = static_cast<int>(n_out);
+    constexpr int tb = 256;
+    auto const grid = static_cast<unsigned>((n_out + tb - 1) / tb);
+
+    // Hash, sort by (hash, index), mark the runs, check for collisions (device).
+    DeviceBuffer<std::uint64_t, Allocator> keys(n_out, stream, alloc);
+    DeviceBuffer<std::uint64_t, Allocator> keys_sorted(n_out, stream, alloc);
+    DeviceBuffer<std::int32_t, Allocator> ids(n_out, stream, alloc);
+    DeviceBuffer<std::int32_t, Allocator> order(n_out, stream, alloc);
+    DeviceBuffer<std::uint8_t, Allocator> heads(n_out, stream, alloc);
+    DeviceBuffer<std::int32_t, Allocator> lengths(n_out, stream, alloc);
+    DeviceBuffer<unsigned, Allocator> flags(1, stream, alloc);
+    SNICIT_CUDA_TRY(cudaMemsetAsync(flags.data(), 0, sizeof(unsigned), stream.get()));
+    detail::csr_row_scan_kernel<Value>
+        <<<grid, tb, 0, stream.get()>>>(w, lengths.data(), flags.data());
+    SNICIT_CHECK_LAUNCH();
+    detail::input_list_hash_kernel<Value>
+        <<<grid, tb, 0, stream.get()>>>(w, keys.data(), ids.data());
+    SNICIT_CHECK_LAUNCH();
+    std::size_t scratch_bytes = 0;
+    SNICIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(nullptr,
+                                                    scratch_bytes,
+                                                    keys.data(),
+                                                    keys_sorted.data(),
+                                                    ids.data(),
+                                                    order.data(),
+                                                    n,
+                                                    0,
+                                                    64,
+                                                    stream.get()));
+    {
+      DeviceBuffer<std::byte, Allocator> scratch(
+          std::max<std::size_t>(scratch_bytes, 1), stream, alloc);
+      SNICIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(scratch.data(),
+                                                      scratch_bytes,
+                                                      keys.data(),
+                                                      keys_sorted.data(),
+                                                      ids.data(),
+                                                      order.data(),
+                                                      n,
+                                                      0,
+                                                      64,
+                                                      stream.get()));
+    }
+    detail::hash_run_heads_kernel<Value><<<grid, tb, 0, stream.get()>>>(
+        w, keys_sorted.data(), order.data(), heads.data(), flags.data());
+    SNICIT_CHECK_LAUNCH();
+    std::vector<std::int32_t> h_order(n_out);
+    std::vector<std::uint8_t> h_heads(n_out);
+    std::vector<std::int32_t> h_off(n_out + 1);
+    unsigned h_flags = 0;
+    auto down = [&](auto* dst, auto const* src, std::size_t count) {
+      SNICIT_CUDA_TRY(
+          cudaMemcpyAsync(dst, src, count * sizeof(*dst), cudaMemcpyDeviceToHost, stream.get()));
+    };
+    down(h_order.data(), order.data(), n_out);
+    down(h_heads.data(), heads.data(), n_out);
+    down(h_off.data(), w.row_offsets, n_out + 1);
+    down(&h_flags, flags.data(), 1);
+    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+    if ((h_flags & (detail::prepare_flag_unsorted | detail::prepare_flag_collision)) != 0) {
+      return prepare<Value, Allocator>(host_layer(), max_rows, alloc, stream);
+    }
+
+    // The host plan's steps 3 and 4 on the run structure (uniform weights: no value arrays).
+    Value const v0 = w.uniform_value;
+    auto const len = [&](std::size_t j) {
+      return static_cast<std::int64_t>(h_off[j + 1] - h_off[j]);
+    };
+    std::vector<detail::BlockTile<Value>> tiles;
+    std::vector<std::int32_t> outputs;
+    std::vector<std::int32_t> group_first;     // the output whose list a group copies
+    std::vector<std::int64_t> group_in_begin;  // where it goes in `inputs`
+    std::int64_t inputs_size = 0;
+    BlockDenseStats st;
+    st.nnz = w.nnz;
+    st.outputs = layer.outputs;
+    std::vector<char> in_block(n_out, 0);
+    for (std::size_t g = 0; g < n_out;) {
+      std::size_t e = g + 1;
+      while (e < n_out && h_heads[e] == 0) {
+        ++e;
+      }
+      auto const first = static_cast<std::size_t>(h_order[g]);
+      auto const k_count = len(first);
+      if (static_cast<std::int64_t>(e - g) >= min_group && k_count >= 1) {
+        group_first.push_back(static_cast<std::int32_t>(first));
+        group_in_begin.push_back(inputs_size);
+        auto const in_begin = inputs_size;
+        inputs_size += k_count;
+        ++st.groups;
+        for (std::size_t t = g; t < e; t += block_cols) {
+          std::size_t const te = std::min(e, t + block_cols);
+          detail::BlockTile<Value> tile;
+          tile.in_begin = in_begin;
+          tile.in_count = static_cast<std::int32_t>(k_count);
+          tile.val_begin = -1;
+          tile.uniform = v0;
+          for (std::size_t c = t; c < t + block_cols; ++c) {
+            outputs.push_back(c < te ? h_order[c] : -1);
+            if (c < te) {
+              in_block[static_cast<std::size_t>(h_order[c])] = 1;
+            }
+          }
+          tiles.push_back(tile);
+          st.min_block_inputs = st.tiles == 0 ? k_count : std::min(st.min_block_inputs, k_count);
+          st.max_block_inputs = std::max(st.max_block_inputs, k_count);
+          ++st.tiles;
+        }
+        st.outputs_in_blocks += static_cast<std::int64_t>(e - g);
+        st.nnz_in_blocks += static_cast<std::int64_t>(e - g) * k_count;
+      }
+      g = e;
+    }
+    std::vector<std::int32_t> rem_outputs;
+    std::vector<std::int32_t> rem_offsets{0};
+    for (std::size_t j = 0; j < n_out; ++j) {
+      if (in_block[j] != 0) {
+        continue;
+      }
+      rem_outputs.push_back(static_cast<std::int32_t>(j));
+      rem_offsets.push_back(static_cast<std::int32_t>(rem_offsets.back() + len(j)));
+    }
+    st.remainder_nnz = rem_offsets.back();
+
+    layer_state<Value, Allocator> s;
+    s.tiles = upload(tiles, alloc, stream);
+    s.inputs = DeviceBuffer<std::int32_t, Allocator>(
+        static_cast<std::size_t>(std::max<std::int64_t>(inputs_size, 1)), stream, alloc);
+    s.outputs = upload(outputs, alloc, stream);
+    s.values = DeviceBuffer<Value, Allocator>(1, stream, alloc);
+    s.rem_offsets = upload(rem_offsets, alloc, stream);
+    s.rem_inputs = DeviceBuffer<std::int32_t, Allocator>(
+        static_cast<std::size_t>(std::max<std::int64_t>(st.remainder_nnz, 1)), stream, alloc);
+    s.rem_values = DeviceBuffer<Value, Allocator>(
+        static_cast<std::size_t>(std::max<std::int64_t>(st.remainder_nnz, 1)), stream, alloc);
+    s.rem_outputs = upload(rem_outputs, alloc, stream);
+    auto const d_first = upload(group_first, alloc, stream);
+    auto const d_in_begin = upload(group_in_begin, alloc, stream);
+    auto const gather = [&](std::int32_t const* sources,
+                            auto const* dst_offsets,
+                            std::size_t count,
+                            std::int32_t* dst,
+                            Value* dst_values) {
+      if (count == 0) {
+        return;
+      }
+      detail::gather_input_lists_kernel<<<static_cast<unsigned>((count + tb - 1) / tb),
+                                          tb,
+                                          0,
+                                          stream.get()>>>(
+          w, sources, dst_offsets, static_cast<std::int64_t>(count), dst, dst_values, v0);
+      SNICIT_CHECK_LAUNCH();
+    };
+    gather(d_first.data(), d_in_begin.data(), group_first.size(), s.inputs.data(), nullptr);
+    gather(s.rem_outputs.data(),
+           s.rem_offsets.data(),
+           rem_outputs.size(),
+           s.rem_inputs.data(),
+           s.rem_values.data());
+    // The host vectors die here: finish the (pageable) copies first.
+    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+    s.view.tiles = s.tiles.data();
+    s.view.num_tiles = static_cast<std::int64_t>(tiles.size());
+    s.view.inputs = s.inputs.data();
+    s.view.outputs = s.outputs.data();
+    s.view.values = s.values.data();
+    s.view.rem_offsets = s.rem_offsets.data();
+    s.view.rem_inputs = s.rem_inputs.data();
+    s.view.rem_values = s.rem_values.data();
+    s.view.rem_outputs = s.rem_outputs.data();
+    s.view.num_rem = static_cast<std::int64_t>(rem_outputs.size());
+    s.stats = st;
     return s;
   }
 

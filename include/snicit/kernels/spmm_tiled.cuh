@@ -12,6 +12,7 @@
  */
 
 #include <snicit/config.hpp>
+#include <snicit/detail/kernels/prepare_device.cuh>
 #include <snicit/detail/kernels/spmm.cuh>
 #include <snicit/detail/kernels/spmm_tiled.cuh>
 #include <snicit/error.hpp>
@@ -128,6 +129,95 @@ struct SpmmBackend<spmm::RegisterTiled<BlockThreads, RowsPerThread, MaxSharedKiB
     st.view.values = uniform ? nullptr : st.values.data();
     st.view.uniform_value = uniform ? w.values.front() : Value(0);
     st.view.inputs = w.rows;
+    st.view.outputs = n_out;
+    return st;
+  }
+
+  /**
+   * @brief Builds the same sliced ELL as `prepare` on the GPU from the layer's W^T CSR (the
+   * device network's by_output upload): row lengths, slice offsets (one scan block) and the
+   * entries, in four kernels; synchronises `stream` once to read the total size and the layer's
+   * flags. A layer whose inputs are not strictly increasing within an output (not a valid
+   * CsrView) is prepared from `host_layer()` instead, so the result is always `prepare`'s.
+   * @throws snicit::LogicError as prepare; snicit::CudaError
+   */
+  template <class Value, class Allocator>
+  static layer_state<Value, Allocator> prepare_device(DeviceLayerRef<Value> const& layer,
+                                                      HostLayerFn<Value> const& host_layer,
+                                                      std::int64_t max_rows,
+                                                      Allocator const& alloc,
+                                                      cuda::stream_ref stream) {
+    static_assert(policy::weight_layout == WeightLayout::by_output);
+    auto const& w = layer.weights;
+    std::int64_t const n_out = layer.outputs;
+    SNICIT_EXPECTS(w.rows == n_out && w.cols == layer.inputs,
+                   "spmm RegisterTiled: the device layer's CSR is not W^T of its shape");
+    std::int64_t const slices = (n_out + slice - 1) / slice;
+    layer_state<Value, Allocator> st;
+    st.slice_offsets =
+        DeviceBuffer<std::int64_t, Allocator>(static_cast<std::size_t>(slices + 1), stream, alloc);
+    st.lengths = DeviceBuffer<std::int32_t, Allocator>(
+        static_cast<std::size_t>(std::max<std::int64_t>(n_out, 1)), stream, alloc);
+    DeviceBuffer<unsigned, Allocator> flags(1, stream, alloc);
+    SNICIT_CUDA_TRY(cudaMemsetAsync(flags.data(), 0, sizeof(unsigned), stream.get()));
+    constexpr int tb = 256;
+    auto const grid = static_cast<unsigned>((n_out + tb - 1) / tb);
+    if (n_out > 0) {
+      detail::csr_row_scan_kernel<Value>
+          <<<grid, tb, 0, stream.get()>>>(w, st.lengths.data(), flags.data());
+      SNICIT_CHECK_LAUNCH();
+    }
+    detail::ell_slice_offsets_kernel<1024>
+        <<<1, 1024, 0, stream.get()>>>(st.lengths.data(), n_out, slice, st.slice_offsets.data());
+    SNICIT_CHECK_LAUNCH();
+    struct {
+      std::int64_t total = 0;
+      unsigned flags = 0;
+      Value first = Value(0);
+    } h;
+    SNICIT_CUDA_TRY(cudaMemcpyAsync(&h.total,
+                                    st.slice_offsets.data() + slices,
+                                    sizeof(std::int64_t),
+                                    cudaMemcpyDeviceToHost,
+                                    stream.get()));
+    SNICIT_CUDA_TRY(cudaMemcpyAsync(
+        &h.flags, flags.data(), sizeof(unsigned), cudaMemcpyDeviceToHost, stream.get()));
+    if (w.values != nullptr && w.nnz > 0) {
+      SNICIT_CUDA_TRY(
+          cudaMemcpyAsync(&h.first, w.values, sizeof(Value), cudaMemcpyDeviceToHost, stream.get()));
+    }
+    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+    if ((h.flags & detail::prepare_flag_unsorted) != 0) {
+      return prepare<Value, Allocator>(host_layer(), max_rows, alloc, stream);
+    }
+    SNICIT_EXPECTS(h.total < std::numeric_limits<std::int32_t>::max(),
+                   "spmm RegisterTiled: the padded layer has more than 2^31 - 1 entries");
+    // The host rule: uniform when the layer has weights and all of them compare equal.
+    bool const uniform =
+        w.nnz > 0 && (w.values == nullptr || (h.flags & detail::prepare_flag_nonuniform) == 0);
+    auto const entries = static_cast<std::size_t>(std::max<std::int64_t>(h.total, 1));
+    st.indices = DeviceBuffer<std::int32_t, Allocator>(entries, stream, alloc);
+    SNICIT_CUDA_TRY(
+        cudaMemsetAsync(st.indices.data(), 0, entries * sizeof(std::int32_t), stream.get()));
+    if (!uniform) {
+      st.values = DeviceBuffer<Value, Allocator>(entries, stream, alloc);
+      SNICIT_CUDA_TRY(cudaMemsetAsync(st.values.data(), 0, entries * sizeof(Value), stream.get()));
+    }
+    if (n_out > 0 && w.nnz > 0) {
+      detail::ell_fill_kernel<Value><<<grid, tb, 0, stream.get()>>>(
+          w,
+          st.slice_offsets.data(),
+          slice,
+          st.indices.data(),
+          uniform ? static_cast<Value*>(nullptr) : st.values.data());
+      SNICIT_CHECK_LAUNCH();
+    }
+    st.view.slice_offsets = st.slice_offsets.data();
+    st.view.lengths = st.lengths.data();
+    st.view.indices = st.indices.data();
+    st.view.values = uniform ? nullptr : st.values.data();
+    st.view.uniform_value = !uniform ? Value(0) : w.values == nullptr ? w.uniform_value : h.first;
+    st.view.inputs = layer.inputs;
     st.view.outputs = n_out;
     return st;
   }
