@@ -20,7 +20,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -68,7 +70,25 @@ struct Benchmark {
   std::int64_t layers = 0;
 };
 
-std::vector<Benchmark> parse_suite(std::string const& spec) {
+/// "N-L" with positive integers, or nothing.
+std::optional<Benchmark> parse_any(std::string const& item) {
+  auto const dash = item.find('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 == item.size() ||
+      item.find_first_not_of("0123456789-") != std::string::npos ||
+      item.find('-', dash + 1) != std::string::npos || item.size() > 18) {
+    return std::nullopt;
+  }
+  std::int64_t const n = std::stoll(item.substr(0, dash));
+  std::int64_t const l = std::stoll(item.substr(dash + 1));
+  if (n <= 0 || l <= 0) {
+    return std::nullopt;
+  }
+  return Benchmark{item, n, l};
+}
+
+/// The suite; with `files` (--network given) any N-L names the network's N and its first L
+/// layers.
+std::vector<Benchmark> parse_suite(std::string const& spec, bool files) {
   std::vector<Benchmark> all;
   for (std::int64_t n : {1024, 4096, 16384, 65536}) {
     for (std::int64_t l : {120, 480, 1920}) {
@@ -92,6 +112,10 @@ std::vector<Benchmark> parse_suite(std::string const& spec) {
     }
     auto const it =
         std::find_if(all.begin(), all.end(), [&](auto const& b) { return b.name == item; });
+    if (files && it == all.end() && parse_any(item)) {
+      out.push_back(*parse_any(item));
+      continue;
+    }
     if (it == all.end()) {
       throw LogicError("--suite: unknown benchmark '" + item +
                        "' (N-L with N in 1024, 4096, 16384, 65536 and L in 120, 480, 1920; "
@@ -100,6 +124,28 @@ std::vector<Benchmark> parse_suite(std::string const& spec) {
     out.push_back(*it);
   }
   SNICIT_EXPECTS(!out.empty(), "--suite: no benchmark selected");
+  return out;
+}
+
+std::vector<std::string> split(std::string const& s);
+
+/// The --batch list: positive integers.
+std::vector<std::int64_t> parse_batches(std::string const& spec) {
+  std::vector<std::int64_t> out;
+  for (auto const& item : split(spec)) {
+    std::size_t used = 0;
+    std::int64_t v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (std::exception const&) {
+      used = 0;
+    }
+    if (used != item.size() || v <= 0) {
+      throw LogicError("--batch: '" + item + "' is not a positive integer");
+    }
+    out.push_back(v);
+  }
+  SNICIT_EXPECTS(!out.empty(), "--batch: no batch size given");
   return out;
 }
 
@@ -138,7 +184,10 @@ struct Cli {
   std::string modes = "exact,snicit";
   int warmup = 1;
   int reps = 5;
-  std::int64_t batch = 60000;
+  std::string batch = "60000";
+  std::string network;  ///< official neuron<N> folder or snicit binary network (else generated)
+  std::string images;   ///< SDGC images TSV(.gz) or snicit binary CSR (else synthetic)
+  std::string golden;   ///< golden categories file (1-based)
   std::uint64_t seed = 1;
   std::uint64_t image_seed = 2;
   std::int64_t threshold = -1;
@@ -237,6 +286,55 @@ void write_csv(std::string const& path, nlohmann::json const& results) {
   fs::rename(tmp, path);
 }
 
+/// --network: an official neuron<N> folder (its first L layers) or a snicit binary network.
+SparseNetwork<float> load_sdgc_network(std::string const& spec,
+                                       std::int64_t neurons,
+                                       std::int64_t layers,
+                                       int threads) {
+  fs::path const path = spec;
+  if (!fs::exists(path)) {
+    throw IoError(spec, 0, "--network: no such file or directory");
+  }
+  if (fs::is_directory(path)) {
+    return io::read_sdgc_network(path, neurons, layers, {threads});
+  }
+  if (io::binary_kind(path) != io::BinaryKind::network) {
+    throw IoError(spec, 0, "--network must be a neuron<N> folder or a snicit binary network");
+  }
+  auto net = io::load_network(path);
+  if (net.num_layers() < layers) {
+    throw IoError(spec,
+                  0,
+                  "holds " + std::to_string(net.num_layers()) + " layers, the benchmark asks for " +
+                      std::to_string(layers));
+  }
+  if (net.input_size() != neurons) {
+    throw IoError(spec,
+                  0,
+                  "holds a " + std::to_string(net.input_size()) +
+                      "-neuron network, the benchmark " +
+                      "asks for N = " + std::to_string(neurons));
+  }
+  net.layers.resize(static_cast<std::size_t>(layers));
+  return net;
+}
+
+/// --images: an SDGC images TSV (.gz ok) or a snicit binary CSR with N columns.
+CsrMatrix<float> load_sdgc_images(std::string const& spec, std::int64_t neurons, int threads) {
+  fs::path const path = spec;
+  if (io::binary_kind(path) == io::BinaryKind::csr) {
+    auto img = io::load_csr(path);
+    if (img.cols != neurons) {
+      throw IoError(spec,
+                    0,
+                    "images have " + std::to_string(img.cols) + " columns, the benchmark's N is " +
+                        std::to_string(neurons));
+    }
+    return img;
+  }
+  return io::read_sdgc_images(path, neurons, -1, {threads});
+}
+
 int run(int argc, char** argv) {
   Cli cli;
   CLI::App app{"snicit-bench: SDGC and MNIST benchmarks of the snicit GPU engine", program};
@@ -250,7 +348,22 @@ int run(int argc, char** argv) {
   app.add_option("--warmup", cli.warmup, "untimed runs per configuration")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--reps", cli.reps, "timed runs per configuration")->check(CLI::PositiveNumber);
-  app.add_option("--batch", cli.batch, "SDGC images per run (B)")->check(CLI::PositiveNumber);
+  auto* batch_opt = app.add_option(
+      "--batch",
+      cli.batch,
+      "SDGC images per run (B); a comma-separated list runs every benchmark at each B "
+      "(the first B images; default 60000, with --images all of the file's)");
+  app.add_option("--network,--network-dir",
+                 cli.network,
+                 "official SDGC neuron<N> folder (n<N>-l<k>.tsv[.gz]) or snicit binary network; "
+                 "--suite N-L then names N and the first L layers (default: generated)");
+  app.add_option("--images",
+                 cli.images,
+                 "SDGC images: sparse-images TSV (.gz ok) or snicit binary CSR (default: "
+                 "synthetic)");
+  app.add_option("--golden",
+                 cli.golden,
+                 "golden categories file (1-based image indices) both modes are checked against");
   app.add_option("--seed", cli.seed, "RadiX-Net permutation seed");
   app.add_option("--image-seed", cli.image_seed, "synthetic image seed");
   app.add_option(
@@ -280,7 +393,13 @@ int run(int argc, char** argv) {
   if (auto rc = parse_command_line(app, argc, argv)) {
     return *rc;
   }
-  auto const suite = parse_suite(cli.suite);
+  auto const suite = parse_suite(cli.suite, !cli.network.empty());
+  auto const batches = parse_batches(cli.batch);
+  bool const batch_given = batch_opt->count() > 0;
+  std::optional<std::vector<std::int64_t>> golden;
+  if (!cli.golden.empty()) {
+    golden = io::read_categories(cli.golden);
+  }
   std::vector<std::pair<std::string, Backend>> backends;
   for (auto const& s : split(cli.backends)) {
     backends.emplace_back(s, parse_backend(s));
@@ -308,13 +427,19 @@ int run(int argc, char** argv) {
                                 {"warmup", cli.warmup},
                                 {"reps", cli.reps},
                                 {"batch", cli.batch},
+                                {"network", cli.network},
+                                {"images", cli.images},
+                                {"golden", cli.golden},
                                 {"seed", cli.seed},
                                 {"image_seed", cli.image_seed},
                                 {"threshold", cli.threshold},
                                 {"verify", !cli.no_verify},
                                 {"cpu_verify_max_edges", cli.cpu_verify_max_edges},
                                 {"verify_rows", cli.verify_rows}};
-  doc["metadata"]["images"] = "data::synthetic_sdgc_images(N, batch, image_seed, 0.10)";
+  doc["metadata"]["images"] =
+      cli.images.empty() ? "data::synthetic_sdgc_images(N, batch, image_seed, 0.10)" : cli.images;
+  doc["metadata"]["network"] =
+      cli.network.empty() ? "data::generate_sdgc_network_device(N, L, seed)" : cli.network;
   doc["results"] = nlohmann::json::array();
   auto flush = [&] {
     if (!cli.json.empty()) {
@@ -438,34 +563,69 @@ int run(int argc, char** argv) {
       continue;
     }
 
-    // SDGC benchmark N-L.
+    // SDGC benchmark N-L: generated on the GPU, or read from --network.
     auto t0 = std::chrono::steady_clock::now();
+    std::optional<SparseNetwork<float>> file_net;
+    if (!cli.network.empty()) {
+      file_net = load_sdgc_network(cli.network, b.neurons, b.layers, cli.threads);
+      std::printf("%s: %s from %s: %lld layers, %lld weights (%.0f ms)\n",
+                  program,
+                  b.name.c_str(),
+                  cli.network.c_str(),
+                  static_cast<long long>(file_net->num_layers()),
+                  static_cast<long long>(file_net->total_nnz()),
+                  ms_since(t0));
+    }
+    std::int64_t const max_batch = *std::max_element(batches.begin(), batches.end());
     if (!images.contains(b.neurons)) {
       images.clear();  // one N at a time (65536 x 60000 is 3 GB)
-      images.emplace(
-          b.neurons,
-          data::synthetic_sdgc_images(b.neurons, cli.batch, cli.image_seed, 0.10, cli.threads));
-      std::printf("%s: %lld synthetic %lld-pixel images (%lld pixels) in %.0f ms\n",
+      t0 = std::chrono::steady_clock::now();
+      if (!cli.images.empty()) {
+        images.emplace(b.neurons, load_sdgc_images(cli.images, b.neurons, cli.threads));
+      } else {
+        images.emplace(
+            b.neurons,
+            data::synthetic_sdgc_images(b.neurons, max_batch, cli.image_seed, 0.10, cli.threads));
+      }
+      std::printf("%s: %lld %s %lld-pixel images (%lld pixels) in %.0f ms\n",
                   program,
-                  static_cast<long long>(cli.batch),
+                  static_cast<long long>(images.at(b.neurons).rows),
+                  cli.images.empty() ? "synthetic" : "file",
                   static_cast<long long>(b.neurons),
                   static_cast<long long>(images.at(b.neurons).nnz()),
                   ms_since(t0));
     }
-    auto const& img = images.at(b.neurons);
-    bool const cpu_ok =
-        !cli.no_verify && 32.0 * double(b.neurons) * double(b.layers) <= cli.cpu_verify_max_edges;
+    auto const& all_images = images.at(b.neurons);
+    // The batch sizes of this benchmark: with --images and no --batch, all of the file's.
+    std::vector<std::int64_t> sizes;
+    if (!cli.images.empty() && !batch_given) {
+      sizes.push_back(all_images.rows);
+    } else {
+      for (auto const bsz : batches) {
+        SNICIT_EXPECTS(bsz <= all_images.rows,
+                       "--batch " + std::to_string(bsz) + " exceeds the " +
+                           std::to_string(all_images.rows) + " images of " + cli.images);
+        sizes.push_back(bsz);
+      }
+    }
+    bool const cpu_ok = !cli.no_verify && !golden &&
+                        32.0 * double(b.neurons) * double(b.layers) <= cli.cpu_verify_max_edges;
     std::vector<std::int64_t> cpu_rows;  // CPU exact categories of the first verify_rows rows
-    std::int64_t const vrows = std::min(cli.verify_rows, img.rows);
+    std::int64_t const vrows = std::min(cli.verify_rows, all_images.rows);
     if (cpu_ok) {
       t0 = std::chrono::steady_clock::now();
-      data::RadixNetOptions o;
-      o.neurons = b.neurons;
-      o.layers = b.layers;
-      o.seed = cli.seed;
-      o.threads = cli.threads;
-      auto const host_net = data::generate_sdgc_network(o);
-      cpu_rows = reference::infer_exact(host_net, first_rows(img, vrows), {cli.threads, {}}).rows;
+      std::optional<SparseNetwork<float>> generated;
+      if (!file_net) {
+        data::RadixNetOptions o;
+        o.neurons = b.neurons;
+        o.layers = b.layers;
+        o.seed = cli.seed;
+        o.threads = cli.threads;
+        generated = data::generate_sdgc_network(o);
+      }
+      auto const& host_net = file_net ? *file_net : *generated;
+      cpu_rows =
+          reference::infer_exact(host_net, first_rows(all_images, vrows), {cli.threads, {}}).rows;
       std::printf("%s: %s CPU reference on the first %lld images: %zu categories (%.0f ms)\n",
                   program,
                   b.name.c_str(),
@@ -477,59 +637,113 @@ int run(int argc, char** argv) {
     if (cli.threshold >= 0) {
       so.threshold_layer = cli.threshold;
     }
-    for (auto const& [bname, backend] : backends) {
-      std::optional<std::vector<std::int64_t>> exact_gpu;
-      // Exact first: it is the oracle of the SNICIT mode.
-      std::vector<std::string> order = modes;
-      std::stable_sort(order.begin(), order.end(), [](auto const& a, auto const& c) {
-        return a == "exact" && c != "exact";
-      });
-      for (auto const& mode : order) {
-        bench::RunRequest rq;
-        rq.exact = mode == "exact";
-        rq.snicit = so;
-        rq.warmup = cli.warmup;
-        rq.reps = cli.reps;
-        rq.layer_times = cli.layer_times;
-        rq.progress = cli.progress;
-        auto r = bench::run_sdgc(backend, b.neurons, b.layers, cli.seed, img, rq);
-        nlohmann::json v;
-        if (cli.no_verify) {
-          v["oracle"] = "none (--no-verify)";
-          v["passed"] = nullptr;
-        } else if (rq.exact) {
-          exact_gpu = r.categories;
-          if (cpu_ok) {
-            std::vector<std::int64_t> head;
-            for (auto c : r.categories) {
-              if (c < vrows) {
-                head.push_back(c);
-              }
-            }
-            v["oracle"] = "CPU exact reference, first " + std::to_string(vrows) + " images";
-            v["expected"] = cpu_rows.size();
-            v["got"] = head.size();
-            v["passed"] = head == cpu_rows;
-          } else {
-            v["oracle"] = "none (CPU reference unaffordable: 32 N L > --cpu-verify-max-edges)";
-            v["passed"] = nullptr;
+    for (auto const bsz : sizes) {
+      CsrMatrix<float> subset;
+      if (bsz < all_images.rows) {
+        subset = first_rows(all_images, bsz);
+      }
+      auto const& img = bsz < all_images.rows ? subset : all_images;
+      auto const run_one = [&](Backend backend, bench::RunRequest const& rq) {
+        return file_net ? bench::run_sdgc_host(backend, *file_net, img, rq)
+                        : bench::run_sdgc(backend, b.neurons, b.layers, cli.seed, img, rq);
+      };
+      // The golden categories among the first bsz images.
+      std::vector<std::int64_t> expected;
+      if (golden) {
+        for (auto c : *golden) {
+          if (c < bsz) {
+            expected.push_back(c);
           }
-        } else {
-          if (!exact_gpu) {
-            bench::RunRequest ex = rq;
-            ex.exact = true;
-            ex.warmup = 0;
-            ex.reps = 1;
-            ex.layer_times = false;
-            ex.progress = false;
-            exact_gpu = bench::run_sdgc(backend, b.neurons, b.layers, cli.seed, img, ex).categories;
-          }
-          v["oracle"] = "GPU exact mode (" + bname + "), all images";
-          v["expected"] = exact_gpu->size();
-          v["got"] = r.categories.size();
-          v["passed"] = r.categories == *exact_gpu;
         }
-        report(result_json(b, bname, mode, img.rows, 32 * b.neurons * b.layers, r), v);
+      }
+      for (auto const& [bname, backend] : backends) {
+        std::optional<std::vector<std::int64_t>> exact_gpu;
+        // Exact first: it is the oracle of the SNICIT mode.
+        std::vector<std::string> order = modes;
+        std::stable_sort(order.begin(), order.end(), [](auto const& a, auto const& c) {
+          return a == "exact" && c != "exact";
+        });
+        for (auto const& mode : order) {
+          bench::RunRequest rq;
+          rq.exact = mode == "exact";
+          rq.snicit = so;
+          rq.warmup = cli.warmup;
+          rq.reps = cli.reps;
+          rq.layer_times = cli.layer_times;
+          rq.progress = cli.progress;
+          auto r = run_one(backend, rq);
+          nlohmann::json v;
+          if (cli.no_verify) {
+            v["oracle"] = "none (--no-verify)";
+            v["passed"] = nullptr;
+          } else if (golden) {
+            std::vector<std::int64_t> missing;
+            std::vector<std::int64_t> extra;
+            std::set_difference(expected.begin(),
+                                expected.end(),
+                                r.categories.begin(),
+                                r.categories.end(),
+                                std::back_inserter(missing));
+            std::set_difference(r.categories.begin(),
+                                r.categories.end(),
+                                expected.begin(),
+                                expected.end(),
+                                std::back_inserter(extra));
+            v["oracle"] = "golden file " + cli.golden;
+            v["expected"] = expected.size();
+            v["got"] = r.categories.size();
+            v["missing"] = missing.size();
+            v["extra"] = extra.size();
+            v["passed"] = missing.empty() && extra.empty();
+            std::printf("%s: %s %s %s: golden file: %zu expected, %zu missing, %zu extra\n",
+                        program,
+                        b.name.c_str(),
+                        bname.c_str(),
+                        mode.c_str(),
+                        expected.size(),
+                        missing.size(),
+                        extra.size());
+          } else if (rq.exact) {
+            exact_gpu = r.categories;
+            if (cpu_ok) {
+              std::vector<std::int64_t> head;
+              for (auto c : r.categories) {
+                if (c < vrows) {
+                  head.push_back(c);
+                }
+              }
+              std::vector<std::int64_t> want;
+              for (auto c : cpu_rows) {
+                if (c < bsz) {
+                  want.push_back(c);
+                }
+              }
+              std::int64_t const checked = std::min(vrows, bsz);
+              v["oracle"] = "CPU exact reference, first " + std::to_string(checked) + " images";
+              v["expected"] = want.size();
+              v["got"] = head.size();
+              v["passed"] = head == want;
+            } else {
+              v["oracle"] = "none (CPU reference unaffordable: 32 N L > --cpu-verify-max-edges)";
+              v["passed"] = nullptr;
+            }
+          } else {
+            if (!exact_gpu) {
+              bench::RunRequest ex = rq;
+              ex.exact = true;
+              ex.warmup = 0;
+              ex.reps = 1;
+              ex.layer_times = false;
+              ex.progress = false;
+              exact_gpu = run_one(backend, ex).categories;
+            }
+            v["oracle"] = "GPU exact mode (" + bname + "), all images";
+            v["expected"] = exact_gpu->size();
+            v["got"] = r.categories.size();
+            v["passed"] = r.categories == *exact_gpu;
+          }
+          report(result_json(b, bname, mode, img.rows, 32 * b.neurons * b.layers, r), v);
+        }
       }
     }
   }

@@ -14,6 +14,12 @@ TimedRun run_sdgc_auto(std::int64_t neurons,
   return sdgc_with<spmm::Auto<>>(neurons, layers, seed, images, request);
 }
 
+TimedRun run_sdgc_host_auto(SparseNetwork<float> const& net,
+                            CsrMatrix<float> const& images,
+                            RunRequest const& request) {
+  return sdgc_host_with<spmm::Auto<>>(net, images, request);
+}
+
 TimedRun run_host_auto(SparseNetwork<float> const& net,
                        DenseMatrix<float> const& input,
                        RunRequest const& request) {
@@ -26,6 +32,12 @@ TimedRun run_sdgc_row_gather(std::int64_t neurons,
                              CsrMatrix<float> const& images,
                              RunRequest const& request) {
   return sdgc_with<spmm::RowGather<>>(neurons, layers, seed, images, request);
+}
+
+TimedRun run_sdgc_host_row_gather(SparseNetwork<float> const& net,
+                                  CsrMatrix<float> const& images,
+                                  RunRequest const& request) {
+  return sdgc_host_with<spmm::RowGather<>>(net, images, request);
 }
 
 TimedRun run_host_row_gather(SparseNetwork<float> const& net,
@@ -42,6 +54,12 @@ TimedRun run_sdgc_register_tiled(std::int64_t neurons,
   return sdgc_with<spmm::RegisterTiled<>>(neurons, layers, seed, images, request);
 }
 
+TimedRun run_sdgc_host_register_tiled(SparseNetwork<float> const& net,
+                                      CsrMatrix<float> const& images,
+                                      RunRequest const& request) {
+  return sdgc_host_with<spmm::RegisterTiled<>>(net, images, request);
+}
+
 TimedRun run_host_register_tiled(SparseNetwork<float> const& net,
                                  DenseMatrix<float> const& input,
                                  RunRequest const& request) {
@@ -54,6 +72,12 @@ TimedRun run_sdgc_block_dense(std::int64_t neurons,
                               CsrMatrix<float> const& images,
                               RunRequest const& request) {
   return sdgc_with<spmm::BlockDense<>>(neurons, layers, seed, images, request);
+}
+
+TimedRun run_sdgc_host_block_dense(SparseNetwork<float> const& net,
+                                   CsrMatrix<float> const& images,
+                                   RunRequest const& request) {
+  return sdgc_host_with<spmm::BlockDense<>>(net, images, request);
 }
 
 TimedRun run_host_block_dense(SparseNetwork<float> const& net,

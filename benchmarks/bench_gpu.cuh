@@ -128,12 +128,10 @@ inline EngineOptions engine_options(RunRequest const& rq, std::int64_t rows) {
   return eo;
 }
 
-template <class Spmm, class Cluster>
-TimedRun sdgc_run(std::int64_t neurons,
-                  std::int64_t layers,
-                  std::uint64_t seed,
-                  CsrMatrix<float> const& images,
-                  RunRequest const& rq) {
+/// Uploads `images`, builds the engine with `make_engine(stream, options, out)` (which records
+/// generation / construction times) and times it on the device CSR input.
+template <class Spmm, class Cluster, class MakeEngine>
+TimedRun sdgc_run_with(CsrMatrix<float> const& images, RunRequest const& rq, MakeEngine&& make) {
   TimedRun out;
   reset_pool_peak();
   out.free_before = free_bytes();
@@ -153,20 +151,7 @@ TimedRun sdgc_run(std::int64_t neurons,
   snicit::detail::upload(vals.data(), images.values.data(), images.values.size(), stream.ref());
   SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.ref().get()));
 
-  auto t0 = std::chrono::steady_clock::now();
-  data::RadixNetOptions o;
-  o.neurons = neurons;
-  o.layers = layers;
-  o.seed = seed;
-  auto net = data::generate_sdgc_network_device<float>(o, Spmm::weight_layout, stream.ref());
-  out.generate_ms = ms_since(t0);
-  out.network_bytes = net.device_bytes();
-  out.min_free = std::min(out.min_free, free_bytes());
-
-  t0 = std::chrono::steady_clock::now();
-  Engine<float, Spmm, Cluster> engine(
-      std::move(net), engine_options(rq, images.rows), stream.ref());
-  out.construct_ms = ms_since(t0);
+  Engine<float, Spmm, Cluster> engine = make(stream.ref(), engine_options(rq, images.rows), out);
   out.min_free = std::min(out.min_free, free_bytes());
 
   typename Engine<float, Spmm, Cluster>::DeviceCsrInput in;
@@ -180,6 +165,43 @@ TimedRun sdgc_run(std::int64_t neurons,
   SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.ref().get()));
   out.peak_bytes = pool_peak();
   return out;
+}
+
+template <class Spmm, class Cluster>
+TimedRun sdgc_run(std::int64_t neurons,
+                  std::int64_t layers,
+                  std::uint64_t seed,
+                  CsrMatrix<float> const& images,
+                  RunRequest const& rq) {
+  return sdgc_run_with<Spmm, Cluster>(
+      images, rq, [&](cuda::stream_ref stream, EngineOptions const& eo, TimedRun& out) {
+        auto t0 = std::chrono::steady_clock::now();
+        data::RadixNetOptions o;
+        o.neurons = neurons;
+        o.layers = layers;
+        o.seed = seed;
+        auto net = data::generate_sdgc_network_device<float>(o, Spmm::weight_layout, stream);
+        out.generate_ms = ms_since(t0);
+        out.network_bytes = net.device_bytes();
+        out.min_free = std::min(out.min_free, free_bytes());
+        t0 = std::chrono::steady_clock::now();
+        Engine<float, Spmm, Cluster> engine(std::move(net), eo, stream);
+        out.construct_ms = ms_since(t0);
+        return engine;
+      });
+}
+
+template <class Spmm, class Cluster>
+TimedRun sdgc_host_run(SparseNetwork<float> const& net,
+                       CsrMatrix<float> const& images,
+                       RunRequest const& rq) {
+  return sdgc_run_with<Spmm, Cluster>(
+      images, rq, [&](cuda::stream_ref stream, EngineOptions const& eo, TimedRun& out) {
+        auto const t0 = std::chrono::steady_clock::now();
+        Engine<float, Spmm, Cluster> engine(net, eo, stream);
+        out.construct_ms = ms_since(t0);
+        return engine;
+      });
 }
 
 template <class Spmm, class Cluster>
@@ -216,6 +238,16 @@ TimedRun sdgc_with(std::int64_t neurons,
     return detail::sdgc_run<Spmm, cluster::None>(neurons, layers, seed, images, rq);
   }
   return detail::sdgc_run<Spmm, cluster::CoarseSample<>>(neurons, layers, seed, images, rq);
+}
+
+template <class Spmm>
+TimedRun sdgc_host_with(SparseNetwork<float> const& net,
+                        CsrMatrix<float> const& images,
+                        RunRequest const& rq) {
+  if (rq.exact) {
+    return detail::sdgc_host_run<Spmm, cluster::None>(net, images, rq);
+  }
+  return detail::sdgc_host_run<Spmm, cluster::CoarseSample<>>(net, images, rq);
 }
 
 template <class Spmm>

@@ -56,6 +56,13 @@ TimedRun run_sdgc(Backend backend,
                   CsrMatrix<float> const& images,
                   RunRequest const& request);
 
+/// An SDGC network from the host (official files or a snicit binary), run on sparse `images`
+/// uploaded to the device once (as run_sdgc); the engine uploads and prepares the network.
+TimedRun run_sdgc_host(Backend backend,
+                       SparseNetwork<float> const& net,
+                       CsrMatrix<float> const& images,
+                       RunRequest const& request);
+
 /// A host network (e.g. MNIST's hidden layers) on a dense host input.
 TimedRun run_host(Backend backend,
                   SparseNetwork<float> const& net,
@@ -71,6 +78,18 @@ TimedRun run_sdgc_register_tiled(
     std::int64_t, std::int64_t, std::uint64_t, CsrMatrix<float> const&, RunRequest const&);
 TimedRun run_sdgc_block_dense(
     std::int64_t, std::int64_t, std::uint64_t, CsrMatrix<float> const&, RunRequest const&);
+TimedRun run_sdgc_host_auto(SparseNetwork<float> const&,
+                            CsrMatrix<float> const&,
+                            RunRequest const&);
+TimedRun run_sdgc_host_row_gather(SparseNetwork<float> const&,
+                                  CsrMatrix<float> const&,
+                                  RunRequest const&);
+TimedRun run_sdgc_host_register_tiled(SparseNetwork<float> const&,
+                                      CsrMatrix<float> const&,
+                                      RunRequest const&);
+TimedRun run_sdgc_host_block_dense(SparseNetwork<float> const&,
+                                   CsrMatrix<float> const&,
+                                   RunRequest const&);
 TimedRun run_host_auto(SparseNetwork<float> const&, DenseMatrix<float> const&, RunRequest const&);
 TimedRun run_host_row_gather(SparseNetwork<float> const&,
                              DenseMatrix<float> const&,
@@ -99,6 +118,23 @@ inline TimedRun run_sdgc(Backend backend,
       break;
   }
   return run_sdgc_auto(neurons, layers, seed, images, request);
+}
+
+inline TimedRun run_sdgc_host(Backend backend,
+                              SparseNetwork<float> const& net,
+                              CsrMatrix<float> const& images,
+                              RunRequest const& request) {
+  switch (backend) {
+    case Backend::row_gather:
+      return run_sdgc_host_row_gather(net, images, request);
+    case Backend::register_tiled:
+      return run_sdgc_host_register_tiled(net, images, request);
+    case Backend::block_dense:
+      return run_sdgc_host_block_dense(net, images, request);
+    case Backend::automatic:
+      break;
+  }
+  return run_sdgc_host_auto(net, images, request);
 }
 
 inline TimedRun run_host(Backend backend,
