@@ -4,6 +4,7 @@
 // fixed t, for time and accuracy / category match (docs/adaptive.md).
 //
 //   snicit-threshold-bench [--data DIR] [--reps N] [--json FILE] [--quick]
+//                          [--auto-probes P] [--auto-window W] [--auto-every-round]
 //
 // Workloads: network A (beyond/n128-l18 on the 10000 MNIST t10k images; skipped without the
 // data) at batch 1000 and 10000, fixed t = 0, 2, ..., 16 (paper default 8); generated SDGC
@@ -42,6 +43,7 @@ struct Measure {
   std::vector<std::int64_t> categories;
   snicit::DenseMatrix<float> activations;
   std::vector<std::int64_t> thresholds;
+  std::int64_t checks = 0;  // measured detector checks, all rounds
 };
 
 template <class Cluster, class Input>
@@ -67,6 +69,7 @@ Measure measure(snicit::SparseNetwork<float> const& net,
       m.activations = std::move(r.activations);
       for (auto const& rs : r.stats.rounds) {
         m.thresholds.push_back(rs.threshold_layer);
+        m.checks += static_cast<std::int64_t>(rs.threshold_checks.size());
       }
     }
   }
@@ -94,6 +97,7 @@ struct Row {
   double ms = 0;
   double quality = 0;  // accuracy (network A) or 1/0 category match (SDGC)
   std::string chosen;
+  std::int64_t checks = 0;
 };
 
 nlohmann::json report_workload(std::string const& name,
@@ -122,18 +126,22 @@ nlohmann::json report_workload(std::string const& name,
   nlohmann::json grid = nlohmann::json::array();
   for (auto const& r : rows) {
     grid.push_back({{"t", r.label}, {"ms", r.ms}, {accuracy ? "accuracy" : "match", r.quality}});
-    std::printf("  %-7s %9.3f ms  %s %s\n",
+    std::printf("  %-7s %9.3f ms  %s %s%s\n",
                 r.label.c_str(),
                 r.ms,
                 accuracy ? (std::to_string(100.0 * r.quality).substr(0, 6) + " %").c_str()
                          : (r.quality > 0.5 ? "categories MATCH" : "categories MISMATCH"),
-                r.chosen.c_str());
+                r.chosen.c_str(),
+                r.label == "auto" ? (" (" + std::to_string(r.checks) + " checks)").c_str() : "");
   }
   j["grid"] = grid;
   if (best && paper && automatic) {
     j["best_fixed"] = {{"t", best->label}, {"ms", best->ms}, {"quality", best->quality}};
     j["paper_default"] = {{"t", paper->label}, {"ms", paper->ms}, {"quality", paper->quality}};
-    j["auto"] = {{"t", automatic->chosen}, {"ms", automatic->ms}, {"quality", automatic->quality}};
+    j["auto"] = {{"t", automatic->chosen},
+                 {"ms", automatic->ms},
+                 {"quality", automatic->quality},
+                 {"checks", automatic->checks}};
     double const ratio = automatic->ms / best->ms;
     bool const quality_ok =
         accuracy ? automatic->quality >= paper->quality - 1e-12 : automatic->quality > 0.5;
@@ -169,6 +177,7 @@ int main(int argc, char** argv) {
   int reps = 5;
   std::string json_path;
   bool quick = false;
+  snicit::AdaptiveOptions adaptive;  // defaults unless set below
   for (int i = 1; i < argc; ++i) {
     std::string const a = argv[i];
     if (a == "--data" && i + 1 < argc) {
@@ -179,10 +188,16 @@ int main(int argc, char** argv) {
       json_path = argv[++i];
     } else if (a == "--quick") {
       quick = true;
+    } else if (a == "--auto-probes" && i + 1 < argc) {
+      adaptive.probes = std::atoll(argv[++i]);
+    } else if (a == "--auto-window" && i + 1 < argc) {
+      adaptive.window = std::atoll(argv[++i]);
+    } else if (a == "--auto-every-round") {
+      adaptive.every_round = true;
     } else {
       std::fprintf(stderr,
                    "usage: snicit-threshold-bench [--data DIR] [--reps N] [--json FILE] "
-                   "[--quick]\n");
+                   "[--quick] [--auto-probes P] [--auto-window W] [--auto-every-round]\n");
       return 2;
     }
   }
@@ -210,13 +225,14 @@ int main(int argc, char** argv) {
         std::vector<Row> rows;
         auto o = SnicitOptions::beyond_defaults(L);
         o.batch_size = batch;
+        o.adaptive = adaptive;
         for (std::int64_t t = 0; t < L; t += 2) {
           o.threshold_layer = t;
           auto const m = measure<snicit::cluster::CoarseSample<>>(net.hidden, first, o, true, reps);
           rows.push_back({"t=" + std::to_string(t), m.ms, accuracy(m), ""});
         }
         auto const m = measure<snicit::cluster::Adaptive<>>(net.hidden, first, o, true, reps);
-        rows.push_back({"auto", m.ms, accuracy(m), rounds_text(m.thresholds)});
+        rows.push_back({"auto", m.ms, accuracy(m), rounds_text(m.thresholds), m.checks});
         out.push_back(report_workload("network A", batch, 8, rows, true));
       }
     } else {
@@ -250,6 +266,7 @@ int main(int argc, char** argv) {
         std::vector<Row> rows;
         auto o = SnicitOptions::sdgc_defaults(layers);
         o.batch_size = batch;
+        o.adaptive = adaptive;
         int const r = n > 1024 ? std::max(1, reps / 2) : reps;
         std::vector<std::int64_t> grid;
         for (std::int64_t t = quick ? 4 : 2; t <= 40; t += quick ? 4 : 2) {
@@ -265,7 +282,7 @@ int main(int argc, char** argv) {
         }
         auto const m = measure<snicit::cluster::Adaptive<>>(net, in, o, false, r);
         rows.push_back(
-            {"auto", m.ms, m.categories == exact ? 1.0 : 0.0, rounds_text(m.thresholds)});
+            {"auto", m.ms, m.categories == exact ? 1.0 : 0.0, rounds_text(m.thresholds), m.checks});
         out.push_back(report_workload(name, batch, 30, rows, false));
       }
     }

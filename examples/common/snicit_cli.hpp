@@ -125,6 +125,12 @@ struct CommonCli {
                   adaptive.max_work,
                   "convert only when predicted post rows <= this fraction of the live rows")
         ->check(CLI::Range(0.0, 1.0));
+    a->add_flag("--auto-every-round",
+                adaptive.every_round,
+                "every round runs the detector (default: round 0 decides, later rounds reuse t)");
+    a->add_flag("--auto-check-fused",
+                adaptive.check_fused,
+                "also check inside fused runs of dense layers (splits the fused launches)");
     o_samples = g->add_option("--samples,-s", samples, "sample rows s (centroid candidates)");
     o_downsample =
         g->add_option("--downsample", downsample, "sum-downsampling segments n (0 = off)");
@@ -277,7 +283,9 @@ inline nlohmann::json to_json(AdaptiveOptions const& a) {
           {"probes", a.probes},
           {"samples", a.samples},
           {"window", a.window},
-          {"max_work", a.max_work}};
+          {"max_work", a.max_work},
+          {"every_round", a.every_round},
+          {"check_fused", a.check_fused}};
 }
 
 /// "t = 8" for a fixed threshold, "auto: t = 8 (per round: 8 10 ...)" for the adaptive one.

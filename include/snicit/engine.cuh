@@ -313,6 +313,13 @@ class Engine {
   [[nodiscard]] Activation const& activation() const noexcept {
     return act_;
   }
+  /// For layer l (1-based, L + 1 entries; empty when the engine fuses nothing): the last layer of
+  /// the fused run of exact layers that contains l, 0 when none (EngineOptions::fuse_dense_layers).
+  /// cluster::Adaptive does not check inside a run; pass this to
+  /// reference::infer_snicit_adaptive so that the oracle follows the same check layers.
+  [[nodiscard]] std::vector<std::int64_t> const& fused_runs() const noexcept {
+    return fused_last_;
+  }
 
   /**
    * @brief Sets (or clears, with an empty function) the observer. It is called on the calling
@@ -513,6 +520,7 @@ class Engine {
                      "run_async: the stream is being captured but bound_refresh_interval > 0 "
                      "needs host reads; construct the engine with bound_refresh_interval = 0");
     }
+    adaptive_reuse_t_ = -1;  // cluster::Adaptive: round 0 of this run decides
     for (std::int64_t r0 = 0; r0 < rows; r0 += round) {
       std::int64_t const b = std::min(round, rows - r0);
       load(r0, b);
@@ -709,6 +717,10 @@ class Engine {
     counters_.memset_async(0, stream);  // copied to the host whole, unused slots included
     h_counters_ = PinnedBuffer<row_index>(num_slots_);
     h_ids_ = PinnedBuffer<row_index>(rows);
+    if constexpr (adaptive_) {
+      h_check_ = PinnedBuffer<row_index>(num_slots_);
+      check_event_.emplace();
+    }
     SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));  // documented: once, at construction
   }
 
@@ -937,6 +949,7 @@ class Engine {
     }
     std::int64_t const round = round_rows(rows);
     std::int64_t index = 0;
+    adaptive_reuse_t_ = -1;  // cluster::Adaptive: round 0 of this run decides
     for (std::int64_t r0 = 0; r0 < rows; r0 += round, ++index) {
       std::int64_t const b = std::min(round, rows - r0);
       load(r0, b);
@@ -1070,18 +1083,23 @@ class Engine {
     std::int64_t const L = num_layers_;
     std::int64_t T = Cluster::converts ? so.threshold_layer : L;
     bool const timed = !async;
-    // cluster::Adaptive: T starts at the last check layer and drops to the layer whose check
-    // converts; a fused run of layers never crosses a check layer.
+    // cluster::Adaptive: T starts at the last check layer and drops to the check layer that
+    // converts; a fused run of layers never crosses a check layer. Later rounds of a run reuse
+    // round 0's t (no detector) unless AdaptiveOptions::every_round.
     std::optional<ThresholdDetector> detector;
     std::vector<ThresholdCheck> checks;
-    bool centroids_ready = false;  // the converting check's centroids are the conversion's
+    PendingCheck pending;  // a queued check whose counts the host has not read (layer 0: none)
     if constexpr (adaptive_) {
-      detector.emplace(so.adaptive, L);
-      T = detector->last_check();
+      if (adaptive_reuse_t_ >= 0 && !so.adaptive.every_round) {
+        T = adaptive_reuse_t_;
+      } else {
+        detector.emplace(so.adaptive, L, fused_last_);
+        T = detector->last_check();
+      }
     }
     auto const fuse_limit = [&](std::int64_t l) {
       if constexpr (adaptive_) {
-        for (std::int64_t m = l; m < T; ++m) {
+        for (std::int64_t m = l; detector && m < T; ++m) {
           if (detector->is_check_layer(m)) {
             return m;
           }
@@ -1168,16 +1186,23 @@ class Engine {
         gather = nullptr;
       }
       if constexpr (adaptive_) {
-        if (detector->is_check_layer(l)) {
-          ThresholdCheck c = run_check(l, cur, gather, live_slot, stream);
-          if (droppable_[static_cast<std::size_t>(l)]) {
-            bound = c.live;  // the check's host read refreshes the bound as well
+        // One check late: the previous check's counts (queued with an event, the layers since
+        // then still run) decide; then convert here or queue this layer's check.
+        if (detector && detector->is_check_layer(l)) {
+          if (pending.layer > 0) {
+            ThresholdCheck c = read_check(pending);
+            if (droppable_[static_cast<std::size_t>(c.layer)]) {
+              bound = std::min(bound, c.live);  // rows only die from there on
+            }
+            detector->observe(c);
+            checks.push_back(c);
+            pending = PendingCheck{};
           }
-          if (detector->observe(c)) {
+          if (detector->converts_at(l)) {
             T = l;
-            centroids_ready = det_samples_ == samples_;
+          } else {
+            pending = queue_check(l, cur, gather, live_slot, stream);
           }
-          checks.push_back(c);
         }
       }
       if (timed) {
@@ -1198,15 +1223,18 @@ class Engine {
     plan.final_bound = bound;
     plan.threshold = T;
     plan.checks = std::move(checks);
+    if constexpr (adaptive_) {
+      if (detector) {
+        adaptive_reuse_t_ = T;
+      }
+    }
 
     if constexpr (Cluster::converts) {
       std::int64_t const nt = widths_[static_cast<std::size_t>(T)];
       auto const y = buffer_view(cur, nt).as_const();
       auto const yhat = buffer_view(cur ^ 1, nt);
       auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
-      if (!centroids_ready) {
-        pick_centroids(y, gather, live_slot, samples_, stream);
-      }
+      pick_centroids(y, gather, live_slot, samples_, stream);
       kernels::convert_to_residues<Cluster::block_threads, Value>(y,
                                                                   gather,
                                                                   counter(live_slot),
@@ -1367,12 +1395,19 @@ class Engine {
                                                           stream);
   }
 
+  /// cluster::Adaptive: a check queued at `layer` whose counts are read later.
+  struct PendingCheck {
+    std::int64_t layer = 0;     ///< its layer; 0 = no check queued
+    std::size_t live_slot = 0;  ///< counter slot of its live count A
+  };
+
   /**
-   * cluster::Adaptive: one detector check on the live rows after layer l (the GPU side of
+   * cluster::Adaptive: queues one detector check on the live rows after layer l (the GPU side of
    * reference::threshold_check): the conversion's sampling and pruning with det_samples_
-   * candidates, then the probe residues. Documented synchronisation: the counters are read once.
+   * candidates, the probe residues, an asynchronous copy of the counters into pinned memory and
+   * an event. Nothing waits here; read_check() reads it at the next check layer.
    */
-  ThresholdCheck run_check(std::int64_t l,
+  PendingCheck queue_check(std::int64_t l,
                            int cur,
                            row_index const* gather,
                            std::size_t live_slot,
@@ -1392,20 +1427,28 @@ class Engine {
                                                          counter(slot_probe()),
                                                          counter(slot_probe_excluded()),
                                                          stream);
-    SNICIT_CUDA_TRY(cudaMemcpyAsync(h_counters_.data(),
+    SNICIT_CUDA_TRY(cudaMemcpyAsync(h_check_.data(),
                                     counters_.data(),
                                     num_slots_ * sizeof(row_index),
                                     cudaMemcpyDeviceToHost,
                                     stream.get()));
-    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+    check_event_->record(stream);
+    return {l, live_slot};
+  }
+
+  /// Documented synchronisation: waits for the queued check's event (not for the stream: the
+  /// layers queued after the check keep running) and returns its counts.
+  ThresholdCheck read_check(PendingCheck const& p) {
+    SNICIT_CUDA_TRY(cudaEventSynchronize(check_event_->get()));
+    auto const& so = opts_.snicit;
     ThresholdCheck c;
-    c.layer = l;
-    c.live = h_counters_[live_slot];
-    c.centroids = c.live > 0 ? h_counters_[slot_centroids()] : 0;
+    c.layer = p.layer;
+    c.live = h_check_[p.live_slot];
+    c.centroids = c.live > 0 ? h_check_[slot_centroids()] : 0;
     c.probes = c.live > 0 ? std::min<std::int64_t>(so.adaptive.probes, c.live) -
-                                h_counters_[slot_probe_excluded()]
+                                h_check_[slot_probe_excluded()]
                           : 0;
-    c.nonempty_probes = c.live > 0 ? h_counters_[slot_probe()] : 0;
+    c.nonempty_probes = c.live > 0 ? h_check_[slot_probe()] : 0;
     return c;
   }
 
@@ -1586,6 +1629,9 @@ class Engine {
   DeviceBuffer<Value, Allocator> in_vals_;
   PinnedBuffer<row_index> h_counters_;
   PinnedBuffer<row_index> h_ids_;
+  PinnedBuffer<row_index> h_check_;                 ///< cluster::Adaptive: a check's counters
+  std::optional<detail::EventHandle> check_event_;  ///< cluster::Adaptive: its copy is done
+  std::int64_t adaptive_reuse_t_ = -1;              ///< cluster::Adaptive: round 0's t within a run
   std::size_t num_slots_ = 0;
   std::size_t off_cub_ = 0;
   std::size_t cub_bytes_ = 0;

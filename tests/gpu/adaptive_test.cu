@@ -64,23 +64,29 @@ TEST_CASE("Adaptive: GPU and CPU choose the known convergence layer", "[gpu][ada
   for (std::int64_t collapse : {3, 5, 7, 0}) {
     auto const net = snicit::test::collapse_network(12, collapse);
     for (std::int64_t interval : {1, 2}) {
-      for (std::int64_t batch : {0, 1000}) {
+      for (std::int64_t batch : {0, 1000, -1000}) {  // -1000: rounds of 1000, every_round
         auto o = collapse_options();
         o.adaptive.interval = interval;
         o.adaptive.min_layer = interval == 1 ? 1 : 2;
-        o.batch_size = batch;
+        o.batch_size = batch < 0 ? -batch : batch;
+        o.adaptive.every_round = batch < 0;
         INFO("collapse " << collapse << ", interval " << interval << ", batch " << batch);
-        auto const want = snicit::reference::infer_snicit_adaptive(net, in, o);
-        std::int64_t const expect_t = collapse == 0
-                                          ? (interval == 1 ? 11 : 10)
-                                          : (interval == 1 ? collapse : ((collapse + 1) / 2) * 2);
-        for (auto const t : want.stats.threshold_layer) {
-          REQUIRE(t == expect_t);
-        }
+        // The first check layer at or after the collapse passes, the next one converts.
+        std::int64_t const expect_t =
+            collapse == 0 ? (interval == 1 ? 11 : 10)
+                          : (interval == 1 ? collapse : ((collapse + 1) / 2) * 2) + interval;
         snicit::EngineOptions eo;
         eo.max_batch = 3000;
         eo.snicit = o;
         AdaptiveEngine engine(net, eo, stream);
+        auto const want =
+            snicit::reference::infer_snicit_adaptive(net, in, o, {}, engine.fused_runs());
+        for (auto const t : want.stats.threshold_layer) {
+          REQUIRE(t == expect_t);
+        }
+        for (std::size_t r = 1; r < want.stats.threshold_checks.size(); ++r) {
+          CHECK(want.stats.threshold_checks[r].empty() == !o.adaptive.every_round);
+        }
         auto const got = engine.run(in, stream);
         require_same_decisions(want, got);
         REQUIRE(got.categories == want.rows);
@@ -101,7 +107,7 @@ TEST_CASE("Adaptive: a separate detector sample count and run_async", "[gpu][ada
   o.adaptive.interval = 1;
   o.adaptive.min_layer = 1;
   auto const want = snicit::reference::infer_snicit_adaptive(net, in, o);
-  REQUIRE(want.stats.threshold_layer == std::vector<std::int64_t>{5});
+  REQUIRE(want.stats.threshold_layer == std::vector<std::int64_t>{6});  // passes at 5
   snicit::Stream stream;
   snicit::EngineOptions eo;
   eo.max_batch = 2000;
@@ -188,5 +194,26 @@ TEST_CASE("Adaptive: network A, CPU and GPU decide alike", "[gpu][adaptive][data
     REQUIRE(got.categories == want.rows);
     WARN("network A, batch " << batch << ": chosen t of round 0 = "
                              << got.stats.rounds.at(0).threshold_layer);
+
+    // spmm::Auto fuses network A's 128-wide dense layers: no check inside the run, so the
+    // detector measures nothing and takes the largest t; the oracle told the same fused runs
+    // agrees (decisions only: the fused kernel's numerics are not the CPU's).
+    snicit::Engine<float, snicit::spmm::Auto<>, snicit::cluster::Adaptive<>> fused(
+        net.hidden, eo, stream);
+    auto const& runs = fused.fused_runs();
+    REQUIRE(runs.size() == static_cast<std::size_t>(L + 1));
+    INFO("fused run of layer 2 ends at " << runs[2]);
+    if (runs[2] > 16) {
+      auto const f = fused.run(first, stream);
+      auto const fw = snicit::reference::infer_snicit_adaptive(net.hidden, first, o, {}, runs);
+      for (std::size_t r = 0; r < f.stats.rounds.size(); ++r) {
+        CHECK(f.stats.rounds[r].threshold_layer == 16);
+        CHECK(f.stats.rounds[r].threshold_checks.empty());
+      }
+      CHECK(fw.stats.threshold_layer ==
+            std::vector<std::int64_t>(f.stats.rounds.size(), std::int64_t{16}));
+    } else {
+      WARN("network A is not fused by spmm::Auto here: fused-run decisions not exercised");
+    }
   }
 }

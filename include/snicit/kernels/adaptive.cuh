@@ -28,7 +28,7 @@ namespace kernels {
  * that is a centroid is excluded (counted in *d_excluded); any other is empty when some centroid
  * has no entry with |y_p - y_c| > tau. Zeroes both counters first.
  *
- * @tparam Warps       probes per block (one warp each)
+ * @tparam Warps       warps per block; one block per probe, its warps share out the centroids
  * @param[in]  y               rows, y.cols = N
  * @param[in]  live_rows       live entry k is y.row(live_rows[k]); null = identity
  * @param[in]  d_num_live      device count A
@@ -52,11 +52,12 @@ void probe_residues(DenseView<Value const> y,
                     row_index* d_excluded,
                     cuda::stream_ref stream) {
   static_assert(Warps >= 1 && Warps <= 32, "probe_residues: Warps must be in [1, 32]");
-  SNICIT_EXPECTS(probes >= 1, "probe_residues: probes must be >= 1");
+  SNICIT_EXPECTS(probes >= 1 && probes <= 0x7fffffff,
+                 "probe_residues: probes must be in [1, 2^31 - 1]");
   SNICIT_EXPECTS(tau >= 0, "probe_residues: tau must be non-negative");
   SNICIT_CUDA_TRY(cudaMemsetAsync(d_nonempty, 0, sizeof(row_index), stream.get()));
   SNICIT_CUDA_TRY(cudaMemsetAsync(d_excluded, 0, sizeof(row_index), stream.get()));
-  auto const blocks = static_cast<unsigned>((probes + Warps - 1) / Warps);
+  auto const blocks = static_cast<unsigned>(probes);
   detail::probe_residues_kernel<Warps, Value>
       <<<blocks, Warps * 32, 0, stream.get()>>>(y,
                                                 live_rows,

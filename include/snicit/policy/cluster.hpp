@@ -47,15 +47,17 @@ struct CoarseSample {
 };
 
 /**
- * @brief CoarseSample with the threshold layer t chosen per round at inference time: a
+ * @brief CoarseSample with the threshold layer t chosen at inference time: a
  * convergence detector runs after the check layers of the pre-convergence phase and triggers the
  * conversion (knobs in SnicitOptions::adaptive, rule in adaptive.hpp, design in
- * docs/adaptive.md). SnicitOptions::threshold_layer is ignored. Each check reads three counters
- * on the host (one documented stream synchronisation per check layer).
+ * docs/adaptive.md). SnicitOptions::threshold_layer is ignored. A check's counters are copied
+ * to pinned host memory behind an event and read one check layer later (the layers in between
+ * keep the GPU busy); round 0 of a run decides, later rounds reuse its t by default.
  *
  * @tparam BlockThreads threads of the per-row kernels (conversion, update, recovery)
  * @tparam PruneThreads threads of the single-block pruning kernel
- * @tparam ProbeWarps   warps per block of the detector's probe kernel (one probe row per warp)
+ * @tparam ProbeWarps   warps per block of the detector's probe kernel (one probe row per block,
+ *                      its warps share out the centroids)
  */
 template <int BlockThreads = 256, int PruneThreads = 1024, int ProbeWarps = 8>
 struct Adaptive {

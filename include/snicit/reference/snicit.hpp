@@ -29,6 +29,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,7 +51,8 @@ struct SnicitStats {
   std::vector<std::vector<std::int64_t>> alive_per_pre_layer;
   /// The threshold layer t of each round (fixed, or chosen by infer_snicit_adaptive).
   std::vector<std::int64_t> threshold_layer;
-  /// infer_snicit_adaptive: every check of each round, in layer order (empty otherwise).
+  /// infer_snicit_adaptive: the measured checks of each round, in layer order (empty otherwise,
+  /// and in rounds that reuse round 0's t).
   std::vector<std::vector<ThresholdCheck>> threshold_checks;
 };
 
@@ -530,7 +532,8 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
                                std::int64_t total_rows,
                                SnicitOptions const& options,
                                ExactOptions const& opts,
-                               bool adaptive) {
+                               bool adaptive,
+                               std::vector<std::int64_t> const& fused_runs = {}) {
   std::int64_t const L = net.num_layers();
   if (adaptive) {
     validate_adaptive_options(options, net);
@@ -549,6 +552,7 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
   std::int64_t const N_out = net.output_size();
 
   std::int64_t round = 0;
+  std::int64_t first_t = -1;  // adaptive: round 0's choice (reused unless every_round)
   for (std::int64_t begin = 0; begin < total_rows; begin += batch, ++round) {
     std::int64_t const end = std::min(total_rows, begin + batch);
     // Pre-convergence: layers 1..t exactly (adaptive: until the detector converts).
@@ -556,21 +560,33 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
     std::int64_t t = options.threshold_layer;
     std::vector<ThresholdCheck> checks;
     RowBlock block;
-    if (adaptive) {
-      ThresholdDetector detector(options.adaptive, L);
+    if (adaptive && (round == 0 || options.adaptive.every_round)) {
+      // One check late, as on the GPU: a check's counts are observed at the next check layer,
+      // which then converts or measures its own check.
+      ThresholdDetector detector(options.adaptive, L, fused_runs);
       t = detector.last_check();
+      std::optional<ThresholdCheck> pending;
       block = run_exact_layers(
           net, in, begin, end, t, droppable, opts, round, counters, [&](auto l, auto const& b) {
             if (!detector.is_check_layer(l)) {
               return false;
             }
-            checks.push_back(threshold_check(b.values, l, options));
-            if (detector.observe(checks.back())) {
+            if (pending) {
+              detector.observe(*pending);
+              checks.push_back(*pending);
+              pending.reset();
+            }
+            if (detector.converts_at(l)) {
               t = l;
               return true;
             }
+            pending = threshold_check(b.values, l, options);
             return false;
           });
+      first_t = round == 0 ? t : first_t;
+    } else if (adaptive) {
+      t = first_t;  // later rounds of the run reuse round 0's t (no checks)
+      block = run_exact_layers(net, in, begin, end, t, droppable, opts, round, counters);
     } else {
       block = run_exact_layers(net, in, begin, end, t, droppable, opts, round, counters);
     }
@@ -685,27 +701,36 @@ SnicitResult infer_snicit_impl(SparseNetwork<float> const& net,
 }
 
 /**
- * @brief SNICIT with the threshold layer chosen per round by the convergence detector
- * (adaptive.hpp, docs/adaptive.md; knobs in options.adaptive, options.threshold_layer ignored).
- * The reference of cluster::Adaptive: stats.threshold_layer and stats.threshold_checks record
- * each round's checks and choice; the rest is infer_snicit with that t.
+ * @brief SNICIT with the threshold layer chosen at run time by the convergence detector
+ * (adaptive.hpp, docs/adaptive.md; knobs in options.adaptive, options.threshold_layer ignored):
+ * round 0 decides, later rounds reuse its t unless options.adaptive.every_round. The reference
+ * of cluster::Adaptive: stats.threshold_layer and stats.threshold_checks record each round's
+ * choice and measured checks; the rest is infer_snicit with that t.
  *
+ * @param fused_runs the engine's fused runs of exact layers (Engine::fused_runs(); empty = none):
+ *                   no check inside one unless options.adaptive.check_fused, as on the GPU
  * @throws snicit::LogicError for invalid options (including AdaptiveOptions::validate and
  *         downsample wider than a layer the detector may choose), or a malformed network / input
  */
-[[nodiscard]] inline SnicitResult infer_snicit_adaptive(SparseNetwork<float> const& net,
-                                                        CsrMatrix<float> const& input,
-                                                        SnicitOptions const& options,
-                                                        ExactOptions const& opts = {}) {
-  return detail::infer_snicit_impl(net, detail::CsrRows{&input}, input.rows, options, opts, true);
+[[nodiscard]] inline SnicitResult infer_snicit_adaptive(
+    SparseNetwork<float> const& net,
+    CsrMatrix<float> const& input,
+    SnicitOptions const& options,
+    ExactOptions const& opts = {},
+    std::vector<std::int64_t> const& fused_runs = {}) {
+  return detail::infer_snicit_impl(
+      net, detail::CsrRows{&input}, input.rows, options, opts, true, fused_runs);
 }
 
 /// @brief infer_snicit_adaptive on a dense input; see the CSR overload.
-[[nodiscard]] inline SnicitResult infer_snicit_adaptive(SparseNetwork<float> const& net,
-                                                        DenseMatrix<float> const& input,
-                                                        SnicitOptions const& options,
-                                                        ExactOptions const& opts = {}) {
-  return detail::infer_snicit_impl(net, detail::DenseRows{&input}, input.rows, options, opts, true);
+[[nodiscard]] inline SnicitResult infer_snicit_adaptive(
+    SparseNetwork<float> const& net,
+    DenseMatrix<float> const& input,
+    SnicitOptions const& options,
+    ExactOptions const& opts = {},
+    std::vector<std::int64_t> const& fused_runs = {}) {
+  return detail::infer_snicit_impl(
+      net, detail::DenseRows{&input}, input.rows, options, opts, true, fused_runs);
 }
 
 }  // namespace reference

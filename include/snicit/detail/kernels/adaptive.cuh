@@ -20,10 +20,12 @@ SNICIT_NAMESPACE_BEGIN
 namespace detail {
 
 /**
- * One warp per probe i < P' = min(probes, A), A = *d_num_live; probe i is live entry
+ * One block per probe i < P' = min(probes, A), A = *d_num_live; probe i is live entry
  * floor(i * A / P'). A probe that is a centroid (live positions centroids[0..k)) increments
- * *d_excluded; otherwise it is empty when some centroid has no entry with |y_p - y_c| > tau, and
- * *d_nonempty is incremented (atomically) when it is not.
+ * *d_excluded; otherwise the block's warps share out the centroids (warp w compares centroids w,
+ * w + Warps, ...; each lane loads Unroll entries before the warp votes) and the probe is empty
+ * as soon as one centroid has no entry with |y_p - y_c| > tau; *d_nonempty is incremented when
+ * none does. The count does not depend on the order of the comparisons.
  */
 template <int Warps, class Value>
 SNICIT_KERNEL void __launch_bounds__(Warps * 32)
@@ -36,37 +38,59 @@ SNICIT_KERNEL void __launch_bounds__(Warps * 32)
                           Value tau,
                           row_index* d_nonempty,
                           row_index* d_excluded) {
+  constexpr int unroll = 4;
+  __shared__ int empty_found;
   std::int64_t const a = *d_num_live;
   std::int64_t const p = probes < a ? probes : a;
-  std::int64_t const i = static_cast<std::int64_t>(blockIdx.x) * Warps + threadIdx.x / 32;
-  int const lane = static_cast<int>(threadIdx.x % 32);
+  std::int64_t const i = static_cast<std::int64_t>(blockIdx.x);
   if (i >= p) {
-    return;
+    return;  // uniform over the block
   }
+  int const lane = static_cast<int>(threadIdx.x % 32);
+  int const warp = static_cast<int>(threadIdx.x / 32);
   std::int64_t const kc = *d_num_centroids;
   std::int64_t const n = y.cols;
   std::int64_t const pos = (i * a) / p;
-  bool is_centroid = false;
-  for (std::int64_t c = 0; c < kc; ++c) {
-    is_centroid = is_centroid || centroids[c] == pos;
+  int mine = 0;
+  for (std::int64_t c = threadIdx.x; c < kc; c += Warps * 32) {
+    mine = mine != 0 || centroids[c] == pos ? 1 : 0;
   }
-  if (is_centroid) {
-    if (lane == 0) {
+  if (threadIdx.x == 0) {
+    empty_found = 0;
+  }
+  if (__syncthreads_or(mine) != 0) {
+    if (threadIdx.x == 0) {
       atomicAdd(d_excluded, row_index{1});
     }
-    return;
+    return;  // uniform over the block
   }
   Value const* row = y.row(list_row(live_rows, pos));
-  bool empty = false;
-  for (std::int64_t c = 0; c < kc && !empty; ++c) {
-    Value const* cen = y.row(list_row(live_rows, centroids[c]));
-    int differs = 0;
-    for (std::int64_t j = lane; j < n && differs == 0; j += 32) {
-      differs = abs_value(sub_rn(row[j], cen[j])) > tau ? 1 : 0;
+  for (std::int64_t c = warp; c < kc; c += Warps) {
+    if (*static_cast<int volatile*>(&empty_found) != 0) {
+      break;  // another warp found a centroid equal to the probe
     }
-    empty = __any_sync(0xffffffffu, differs) == 0;
+    Value const* cen = y.row(list_row(live_rows, centroids[c]));
+    bool differs = false;
+    for (std::int64_t j0 = 0; j0 < n && !differs; j0 += 32 * unroll) {
+      int d = 0;
+#pragma unroll
+      for (int u = 0; u < unroll; ++u) {
+        std::int64_t const j = j0 + u * 32 + lane;
+        if (j < n) {
+          d |= abs_value(sub_rn(row[j], cen[j])) > tau ? 1 : 0;
+        }
+      }
+      differs = __any_sync(0xffffffffu, d) != 0;
+    }
+    if (!differs) {
+      if (lane == 0) {
+        *static_cast<int volatile*>(&empty_found) = 1;
+      }
+      break;
+    }
   }
-  if (lane == 0 && !empty) {
+  __syncthreads();
+  if (threadIdx.x == 0 && empty_found == 0) {
     atomicAdd(d_nonempty, row_index{1});
   }
 }
