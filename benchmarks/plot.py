@@ -8,8 +8,10 @@
 Writes OUT_DIR/bench-time.png (median time per benchmark, backend and mode, with the issue's
 targets), OUT_DIR/bench-speedup.png (speed-up over the authors' SNICIT, XY-2021 and PyTorch on
 the 1024-neuron benchmarks) and OUT_DIR/bench-layers-<benchmark>.png (per-layer time and active /
-non-empty rows) for every result that has per-layer data (--layer-times). Needs matplotlib
-(Debian: python3-matplotlib); not used by CI.
+non-empty rows) for every result that has per-layer data (--layer-times). From the full suite
+at B = 60000 also OUT_DIR/bench-growth.png (time against L for each N and against N for each L);
+from results at several batch sizes (--batch 1000,2000,...) OUT_DIR/bench-batch.png (time
+against B). Needs matplotlib (Debian: python3-matplotlib); not used by CI.
 """
 import json
 import sys
@@ -34,7 +36,18 @@ def load(files):
     results = []
     for f in files:
         results.extend(json.loads(Path(f).read_text())["results"])
+    for r in results:  # per-layer arrays from snicit-bench's layer_stats records
+        if r.get("layer_stats") and not r.get("layer_ms"):
+            stats = r["layer_stats"]
+            r["layer_ms"] = [x["ms"] for x in stats]
+            r["layer_rows"] = [x["active_rows"] if x["phase"] == "pre" else x["nonempty_rows"]
+                               for x in stats]
     return results
+
+
+def full_batch(results):
+    """The results at B = 60000 (SDGC) and MNIST's."""
+    return [r for r in results if r["benchmark"] == "mnist" or r["batch"] == 60000]
 
 
 def order_key(name):
@@ -113,6 +126,65 @@ def plot_layers(results, out, wanted):
         plt.close(fig)
 
 
+def plot_growth(results, out):
+    sdgc = [r for r in results if r["benchmark"] != "mnist"]
+    ns = sorted({r["neurons"] for r in sdgc})
+    ls = sorted({r["layers"] for r in sdgc})
+    if len(ls) < 2 and len(ns) < 2:
+        return
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4), dpi=90)
+    for mode, style in (("exact", "--"), ("snicit", "-")):
+        for n in ns:
+            pts = sorted((r["layers"], r["median_ms"]) for r in sdgc
+                         if r["neurons"] == n and r["mode"] == mode)
+            if pts:
+                a.plot(*zip(*pts), style, marker="o", label=f"N={n} {mode}")
+        for l in ls:
+            pts = sorted((r["neurons"], r["median_ms"]) for r in sdgc
+                         if r["layers"] == l and r["mode"] == mode)
+            if pts:
+                b.plot(*zip(*pts), style, marker="o", label=f"L={l} {mode}")
+    a.set_xlabel("layers L")
+    b.set_xlabel("neurons N")
+    b.set_xscale("log", base=2)
+    for ax in (a, b):
+        ax.set_yscale("log")
+        ax.set_ylabel("median ms (B = 60000)")
+        ax.legend(fontsize=7)
+        ax.grid(True, which="both", linewidth=0.3)
+    a.set_title("time against L")
+    b.set_title("time against N")
+    fig.tight_layout()
+    fig.savefig(out / "bench-growth.png")
+    plt.close(fig)
+
+
+def plot_batch(results, out):
+    sdgc = [r for r in results if r["benchmark"] != "mnist"]
+    names = sorted({r["benchmark"] for r in sdgc
+                    if len({x["batch"] for x in sdgc if x["benchmark"] == r["benchmark"]}) > 1},
+                   key=order_key)
+    if not names:
+        return
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=90)
+    for name in names:
+        for mode, style in (("exact", "--"), ("snicit", "-")):
+            pts = sorted((r["batch"], r["median_ms"]) for r in sdgc
+                         if r["benchmark"] == name and r["mode"] == mode)
+            if pts:
+                ax.plot(*zip(*pts), style, marker="o", label=f"{name} {mode}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("batch size B (images)")
+    ax.set_ylabel("median ms")
+    ax.set_title("snicit-bench: time against B (auto, one H200)")
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", linewidth=0.3)
+    fig.tight_layout()
+    fig.savefig(out / "bench-batch.png")
+    plt.close(fig)
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__)
@@ -120,8 +192,11 @@ def main():
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     results = load(sys.argv[2:])
+    plot_batch(results, out)
+    results = full_batch(results)
     plot_times(results, out)
     plot_speedup(results, out)
+    plot_growth(results, out)
     plot_layers(results, out, {"1024-1920", "65536-1920"})
     return 0
 
