@@ -48,7 +48,7 @@ struct AdaptiveOptions {
   std::int64_t max_layer = 0;  ///< largest t: the last check converts; 0 = L - 1
   std::int64_t probes = 256;   ///< P: strided probe rows whose residue is predicted, >= 1
   std::int64_t samples = 0;    ///< centroid candidates of a check; 0 = SnicitOptions::samples
-  std::int64_t window = 1;     ///< consecutive passing checks needed, >= 1
+  std::int64_t window = 2;     ///< consecutive passing checks needed, >= 1
   double max_work = 0.5;       ///< convert only when R <= max_work * A, in (0, 1]
   /// false: the first round of a run decides and later rounds of the same run reuse its t (no
   /// checks); true: every round runs its own detector.

@@ -71,6 +71,7 @@ snicit::SnicitOptions collapse_options() {
   o.eps = 0.01;  // 0.01 * 64 < 1: only identical samples are pruned
   o.eta = 0.0;
   o.adaptive.probes = 64;
+  o.adaptive.window = 1;  // expectations below: the first passing check triggers
   return o;
 }
 
@@ -78,7 +79,8 @@ snicit::SnicitOptions collapse_options() {
 
 TEST_CASE("detector: converts one check after the predicted work collapses",
           "[adaptive][detector]") {
-  AdaptiveOptions o;  // interval 2 from layer 2, window 1, max_work 0.5
+  AdaptiveOptions o;  // interval 2 from layer 2, max_work 0.5
+  o.window = 1;
   // Checks at 2, 4, 6, ...: all probes non-empty until the check at 8, then none; the check at
   // 8 passes, its counts are read at 10, which converts.
   CHECK(decide(o, 20, {100, 100, 100, 0}) == 10);
@@ -95,6 +97,7 @@ TEST_CASE("detector: converts one check after the predicted work collapses",
 
 TEST_CASE("detector: one check late", "[adaptive][detector]") {
   AdaptiveOptions o;
+  o.window = 1;
   ThresholdDetector d(o, 20);
   CHECK_FALSE(d.converts_at(2));
   auto c2 = check(2, 1000, 10, 0);
@@ -113,6 +116,9 @@ TEST_CASE("detector: one check late", "[adaptive][detector]") {
 
 TEST_CASE("detector: window, max layer and interval", "[adaptive][detector]") {
   AdaptiveOptions o;
+  CHECK(o.window == 2);                            // the default
+  CHECK(decide(o, 20, {100, 100, 0}) == 10);       // passes at 6 and 8; converts at 10
+  CHECK(decide(o, 20, {100, 100, 0, 100}) == 18);  // one pass at 6 is not enough
   o.window = 3;
   CHECK(decide(o, 20, {100, 100, 0}) == 12);  // passes at 6, 8, 10; converts at 12
   o.window = 1;
@@ -131,6 +137,7 @@ TEST_CASE("detector: window, max layer and interval", "[adaptive][detector]") {
 
 TEST_CASE("detector: the cost model weighs the remaining layers", "[adaptive][detector]") {
   AdaptiveOptions o;
+  o.window = 1;
   o.interval = 2;
   o.min_layer = 2;
   // R drops from 5000 to 1000 rows of 10000 between checks 2 and 4 (predicted
@@ -148,6 +155,7 @@ TEST_CASE("detector: the cost model weighs the remaining layers", "[adaptive][de
 
 TEST_CASE("detector: no check inside a fused run of exact layers", "[adaptive][detector]") {
   AdaptiveOptions o;  // checks on 2, 4, ..., 10 for L = 12
+  o.window = 1;
   // Layers 1..8 are one fused run, 9..12 are not fused.
   std::vector<std::int64_t> fused(13, 0);
   for (std::int64_t l = 1; l <= 8; ++l) {
@@ -237,6 +245,15 @@ TEST_CASE("reference: the chosen t follows a known convergence layer", "[adaptiv
       CHECK(r.activations.data == exact.activations.data);
     }
   }
+  // The default window of 2: passes at 6 and 8, converts at 10.
+  auto o = collapse_options();
+  o.adaptive.window = 2;
+  auto const r =
+      snicit::reference::infer_snicit_adaptive(snicit::test::collapse_network(12, 5), in, o);
+  CHECK(r.stats.threshold_layer == std::vector<std::int64_t>{10});
+  REQUIRE(r.stats.threshold_checks.at(0).size() == 4);  // 2, 4, 6, 8
+  CHECK_FALSE(r.stats.threshold_checks[0][2].converts);
+  CHECK(r.stats.threshold_checks[0][3].converts);
 }
 
 TEST_CASE("reference: no convergence falls back to the largest t; rounds decide separately",

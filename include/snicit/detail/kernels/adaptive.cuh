@@ -38,7 +38,7 @@ SNICIT_KERNEL void __launch_bounds__(Warps * 32)
                           Value tau,
                           row_index* d_nonempty,
                           row_index* d_excluded) {
-  constexpr int unroll = 4;
+  constexpr int unroll = 8;
   __shared__ int empty_found;
   std::int64_t const a = *d_num_live;
   std::int64_t const p = probes < a ? probes : a;
