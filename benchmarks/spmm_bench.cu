@@ -346,7 +346,7 @@ int main(int argc, char** argv) {
     app.add_option("--json", json, "also write the results as JSON ('-' = stdout)");
     app.add_flag("--tuning",
                  tuning,
-                 "also time RegisterTiled with other BlockThreads / RowsPerThread (tuning runs)");
+                 "also time RegisterTiled and ColumnFolded with other BlockThreads / RowsPerThread (tuning runs)");
     if (auto code = snicit::programs::parse_command_line(app, argc, argv)) {
       return *code;
     }
@@ -433,7 +433,11 @@ int main(int argc, char** argv) {
                      snicit::test::Backend<snicit::spmm::RegisterTiled<256, 16, 200>, true>,
                      snicit::test::Backend<snicit::spmm::RegisterTiled<128, 8, 128>, true>,
                      snicit::test::Backend<snicit::spmm::RegisterTiled<512, 4, 96>, true>,
-                     snicit::test::Backend<snicit::spmm::RegisterTiled<128, 4, 96>, true>>;
+                     snicit::test::Backend<snicit::spmm::RegisterTiled<128, 4, 96>, true>,
+                     snicit::test::Backend<snicit::spmm::ColumnFolded<256, 2, 160>, true>,
+                     snicit::test::Backend<snicit::spmm::ColumnFolded<256, 8, 160>, true>,
+                     snicit::test::Backend<snicit::spmm::ColumnFolded<512, 4, 200>, true>,
+                     snicit::test::Backend<snicit::spmm::ColumnFolded<128, 4, 160>, true>>;
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         (run_backend(static_cast<std::tuple_element_t<I, variants>*>(nullptr)), ...);
       }

@@ -39,6 +39,7 @@ using all_backends = std::tuple<
 #endif
     Backend<spmm::RowScatter<>, false>,
     Backend<spmm::Auto<>, false>,
-    Backend<spmm::RegisterTiled<>, true>>;
+    Backend<spmm::RegisterTiled<>, true>,
+    Backend<spmm::ColumnFolded<>, true>>;
 
 }  // namespace snicit::test

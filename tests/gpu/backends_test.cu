@@ -106,6 +106,50 @@ snicit::SparseLayer<float> random_layer(std::int64_t n_in,
   return layer;
 }
 
+/// A layer whose n_out outputs are `copies` copies each of `distinct` random columns (placed at
+/// random output positions), with one random bias per output: what spmm::ColumnFolded folds.
+snicit::SparseLayer<float> duplicated_layer(std::int64_t n_in,
+                                            std::int64_t distinct,
+                                            std::int64_t copies,
+                                            std::int64_t fan_in,
+                                            std::uint64_t seed) {
+  auto const base = random_layer(n_in, distinct, fan_in, 0.0f, -0.2f, 0.5f, seed);
+  std::int64_t const n_out = distinct * copies;
+  std::vector<std::int64_t> of(static_cast<std::size_t>(n_out));
+  std::iota(of.begin(), of.end(), std::int64_t{0});
+  std::mt19937_64 rng(seed + 1);
+  std::shuffle(of.begin(), of.end(), rng);
+  std::vector<std::vector<std::int32_t>> outputs_of(static_cast<std::size_t>(distinct));
+  for (std::int64_t j = 0; j < n_out; ++j) {
+    outputs_of[static_cast<std::size_t>(of[static_cast<std::size_t>(j)] % distinct)].push_back(
+        static_cast<std::int32_t>(j));
+  }
+  snicit::SparseLayer<float> layer;
+  auto& w = layer.weights;
+  w.rows = n_in;
+  w.cols = n_out;
+  w.row_offsets.push_back(0);
+  for (std::int64_t i = 0; i < n_in; ++i) {
+    std::vector<std::pair<std::int32_t, float>> row;
+    for (auto k = base.weights.row_offsets[i]; k < base.weights.row_offsets[i + 1]; ++k) {
+      for (auto j : outputs_of[static_cast<std::size_t>(base.weights.col_indices[k])]) {
+        row.push_back({j, base.weights.values[static_cast<std::size_t>(k)]});
+      }
+    }
+    std::sort(row.begin(), row.end());
+    for (auto [c, v] : row) {
+      w.col_indices.push_back(c);
+      w.values.push_back(v);
+    }
+    w.row_offsets.push_back(static_cast<std::int64_t>(w.col_indices.size()));
+  }
+  std::uniform_real_distribution<float> bd(-0.3f, 0.1f);
+  for (std::int64_t j = 0; j < n_out; ++j) {
+    layer.bias.push_back(bd(rng));
+  }
+  return layer;
+}
+
 struct Shape {
   snicit::SparseLayer<float> layer;
   float cap = 32.0f;  ///< activation cap (and input range)
@@ -136,11 +180,13 @@ Shape make_shape(int id) {
       return {random_layer(300, 700, 20, 0.0f, -0.2f, 0.5f, 13), 2.0f, "rect 300x700"};
     case 6:  // more outputs than one shared-memory slab of RowScatter
       return {random_layer(200, 13000, 8, 0.0f, -0.2f, 0.5f, 14), 32.0f, "rect 200x13000"};
+    case 7:  // 150 distinct columns, 4 copies each, different biases (ColumnFolded's groups)
+      return {duplicated_layer(500, 150, 4, 24, 16), 4.0f, "duplicated 500x600"};
     default:  // more inputs than RegisterTiled stages
       return {random_layer(20000, 100, 64, 0.0f, -0.2f, 0.5f, 15), 8.0f, "rect 20000x100"};
   }
 }
-constexpr int num_shapes = 8;
+constexpr int num_shapes = 9;
 
 /// Oracle per output: value and the magnitude of its sum (sum |x_i w_ij| + |bias|).
 struct Expect {
@@ -461,8 +507,10 @@ TEMPLATE_LIST_TEST_CASE("every backend classifies network A within 0.05 % of the
   CHECK(std::fabs(snicit - cpu_snicit) <= 0.0005);
 }
 
-TEST_CASE("spmm::Auto picks the dense tensor-core path for dense-ish layers, RegisterTiled else",
-          "[gpu][backends][auto]") {
+TEST_CASE(
+    "spmm::Auto picks the dense path for dense-ish layers, ColumnFolded for repeated columns, "
+    "RegisterTiled else",
+    "[gpu][backends][auto]") {
   using Backend = snicit::kernels::SpmmBackend<snicit::spmm::Auto<>>;
   using snicit::kernels::AutoChoice;
   // network-A-like: 128 x 128 with 77 inputs per output (60 % dense)
@@ -486,11 +534,21 @@ TEST_CASE("spmm::Auto picks the dense tensor-core path for dense-ish layers, Reg
       snicit::kernels::prepare_spmm_layer<snicit::spmm::Auto<>, float, snicit::AsyncAllocator>(
           sdgc, 64, snicit::AsyncAllocator{}, stream);
   CHECK(t.choice == AutoChoice::register_tiled);
-  CHECK(t.tiled.has_value());
+  CHECK(t.folded.has_value());  // SDGC: 64 distinct columns of 1024
+  CHECK_FALSE(t.tiled.has_value());
   CHECK_FALSE(t.tiled_wide.has_value());
   CHECK(t.few_rows.has_value());  // BlockDense for launches over <= 64 rows
+  // no repeated columns: RegisterTiled
+  auto const plain =
+      snicit::kernels::prepare_spmm_layer<snicit::spmm::Auto<>, float, snicit::AsyncAllocator>(
+          random_layer(1000, 1000, 32, 0.0625f, 0.0f, 0.0f, 11),
+          64,
+          snicit::AsyncAllocator{},
+          stream);
+  CHECK(plain.tiled.has_value());
+  CHECK_FALSE(plain.folded.has_value());
   // layers with >= 4096 inputs: RegisterTiled with 512-thread blocks
-  snicit::SparseLayer<float> wide{snicit::data::radixnet_layer(4096, 1, 1), {-0.35f}};
+  auto const wide = random_layer(4096, 2048, 32, 0.0625f, 0.0f, 0.0f, 12);
   auto const u =
       snicit::kernels::prepare_spmm_layer<snicit::spmm::Auto<>, float, snicit::AsyncAllocator>(
           wide, 64, snicit::AsyncAllocator{}, stream);

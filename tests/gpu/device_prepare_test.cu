@@ -12,6 +12,7 @@
 #include <snicit/kernels/spmm.cuh>
 #include <snicit/kernels/spmm_auto.cuh>
 #include <snicit/kernels/spmm_block.cuh>
+#include <snicit/kernels/spmm_folded.cuh>
 #include <snicit/kernels/spmm_tiled.cuh>
 #include <snicit/stream.hpp>
 
@@ -168,6 +169,18 @@ void require_same_block(State<snicit::spmm::BlockDense<>> const& a,
   REQUIRE(std::memcmp(ra.data(), rb.data(), rn * sizeof(float)) == 0);
 }
 
+void require_same_folded(State<snicit::spmm::ColumnFolded<>> const& a,
+                         State<snicit::spmm::ColumnFolded<>> const& b,
+                         cuda::stream_ref s) {
+  REQUIRE(a.view.outputs == b.view.outputs);
+  require_same_ell(a.distinct, b.distinct, s);
+  REQUIRE(a.copy_offsets.size() == b.copy_offsets.size());
+  REQUIRE(down(a.copy_offsets, a.copy_offsets.size(), s) ==
+          down(b.copy_offsets, b.copy_offsets.size(), s));
+  auto const n = static_cast<std::size_t>(a.view.outputs);
+  REQUIRE(down(a.copy_cols, n, s) == down(b.copy_cols, n, s));
+}
+
 using AutoPolicy = snicit::spmm::Auto<>;
 using AutoBackend = kernels::SpmmBackend<AutoPolicy>;
 
@@ -177,6 +190,10 @@ void require_same_auto(State<AutoPolicy> const& a, State<AutoPolicy> const& b, c
   REQUIRE(a.tiled.has_value() == b.tiled.has_value());
   REQUIRE(a.tiled_wide.has_value() == b.tiled_wide.has_value());
   REQUIRE(a.few_rows.has_value() == b.few_rows.has_value());
+  REQUIRE(a.folded.has_value() == b.folded.has_value());
+  if (a.folded) {
+    require_same_folded(*a.folded, *b.folded, s);
+  }
   if (a.tiled) {
     require_same_ell(*a.tiled, *b.tiled, s);
   }
@@ -210,6 +227,8 @@ void check_layer(SparseLayer<float> const& layer,
     require_same_auto(host, dev, s);
   } else if constexpr (std::is_same_v<Policy, snicit::spmm::BlockDense<>>) {
     require_same_block(host, dev, s);
+  } else if constexpr (std::is_same_v<Policy, snicit::spmm::ColumnFolded<>>) {
+    require_same_folded(host, dev, s);
   } else {
     require_same_ell(host, dev, s);
   }
@@ -264,6 +283,8 @@ TEST_CASE("prepare_device equals prepare on random layers", "[gpu][prepare]") {
     check_layer<snicit::spmm::RegisterTiled<512>>(layer, d, false, s);
     // BlockDense takes the device path only without a value array.
     check_layer<snicit::spmm::BlockDense<>>(layer, d, !c.uniform, s);
+    // ColumnFolded groups on the device only without a value array.
+    check_layer<snicit::spmm::ColumnFolded<>>(layer, d, !c.uniform, s);
     // Auto prepares the layers it runs densely from the host copy (no device path there).
     bool const dense = AutoBackend::choose(layer) == kernels::AutoChoice::dense_tensor_core;
     check_layer<AutoPolicy>(layer, d, !c.uniform || dense, s);

@@ -13,6 +13,7 @@
 #include <snicit/kernels/spmm.cuh>
 #include <snicit/kernels/spmm_block.cuh>
 #include <snicit/kernels/spmm_dense.cuh>
+#include <snicit/kernels/spmm_folded.cuh>
 #include <snicit/kernels/spmm_tiled.cuh>
 #include <snicit/network.hpp>
 #include <snicit/policy/spmm_auto.hpp>
@@ -41,6 +42,14 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
   using tiled_wide_policy = spmm::RegisterTiled<512>;
   static constexpr std::int64_t wide_inputs = 4096;
   using block_policy = spmm::BlockDense<>;
+  /// ColumnFolded for layers whose outputs repeat columns: at most half as many distinct
+  /// columns as outputs (SDGC: N / 16). Same summation order, so the same bits.
+  using folded_policy = spmm::ColumnFolded<>;
+
+  /// True when folding the groups `g` of a layer with `outputs` outputs pays.
+  [[nodiscard]] static bool folds(ColumnGroups const& g, std::int64_t outputs) noexcept {
+    return outputs > 0 && 2 * g.distinct() <= outputs;
+  }
 
   /// The chosen backend and its prepared state (only that one is set), plus BlockDense's state
   /// for few-row launches of a RegisterTiled layer (when FewRows > 0).
@@ -52,6 +61,8 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
     /// Instead of `tiled` for layers with at least wide_inputs inputs.
     std::optional<spmm_layer_state_t<tiled_wide_policy, Value, Allocator>> tiled_wide;
     std::optional<spmm_layer_state_t<block_policy, Value, Allocator>> few_rows;
+    /// Instead of `tiled` / `tiled_wide` for layers with repeated columns (folds()).
+    std::optional<spmm_layer_state_t<folded_policy, Value, Allocator>> folded;
   };
 
   /// The cost model's choice for a layer of `inputs` x `outputs` with `nnz` weights.
@@ -84,16 +95,18 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
     if (s.choice == AutoChoice::dense_tensor_core) {
       s.dense.emplace(
           prepare_spmm_layer<dense_policy, Value, Allocator>(layer, max_rows, alloc, stream));
-    } else if (layer.weights.rows >= wide_inputs) {
-      s.tiled_wide.emplace(
-          prepare_spmm_layer<tiled_wide_policy, Value, Allocator>(layer, max_rows, alloc, stream));
-      if constexpr (policy::few_rows > 0) {
-        s.few_rows.emplace(prepare_spmm_layer<block_policy, Value, Allocator>(
-            layer, std::min<std::int64_t>(max_rows, policy::few_rows), alloc, stream));
-      }
     } else {
-      s.tiled.emplace(
-          prepare_spmm_layer<tiled_policy, Value, Allocator>(layer, max_rows, alloc, stream));
+      auto const groups = group_equal_columns(layer.weights);
+      if (folds(groups, layer.weights.cols)) {
+        s.folded.emplace(SpmmBackend<folded_policy>::template prepare_grouped<Value, Allocator>(
+            layer, groups, max_rows, alloc, stream));
+      } else if (layer.weights.rows >= wide_inputs) {
+        s.tiled_wide.emplace(prepare_spmm_layer<tiled_wide_policy, Value, Allocator>(
+            layer, max_rows, alloc, stream));
+      } else {
+        s.tiled.emplace(
+            prepare_spmm_layer<tiled_policy, Value, Allocator>(layer, max_rows, alloc, stream));
+      }
       if constexpr (policy::few_rows > 0) {
         s.few_rows.emplace(prepare_spmm_layer<block_policy, Value, Allocator>(
             layer, std::min<std::int64_t>(max_rows, policy::few_rows), alloc, stream));
@@ -121,7 +134,24 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
           host_layer(), max_rows, alloc, stream));
       return s;
     }
-    if (layer.inputs >= wide_inputs) {
+    // Column groups on the device for uniform layers, else from the host copy (the same
+    // groups either way, so the same choice as prepare).
+    auto groups = group_equal_columns_device(layer.weights, alloc, stream);
+    std::optional<SparseLayer<Value>> host;
+    if (!groups) {
+      host.emplace(host_layer());
+      groups.emplace(group_equal_columns(host->weights));
+    }
+    if (folds(*groups, layer.outputs)) {
+      if (host) {
+        s.folded.emplace(SpmmBackend<folded_policy>::template prepare_grouped<Value, Allocator>(
+            *host, *groups, max_rows, alloc, stream));
+      } else {
+        s.folded.emplace(
+            SpmmBackend<folded_policy>::template prepare_grouped_device<Value, Allocator>(
+                layer, *groups, host_layer, max_rows, alloc, stream));
+      }
+    } else if (layer.inputs >= wide_inputs) {
       s.tiled_wide.emplace(prepare_spmm_layer_device<tiled_wide_policy, Value, Allocator>(
           layer, host_layer, max_rows, alloc, stream));
     } else {
@@ -144,6 +174,8 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
       spmm<dense_policy>(args, *s.dense, act, stream);
     } else if (s.few_rows && args.num_rows_bound <= policy::few_rows) {
       spmm<block_policy>(args, *s.few_rows, act, stream);
+    } else if (s.folded) {
+      spmm<folded_policy>(args, *s.folded, act, stream);
     } else if (s.tiled_wide) {
       spmm<tiled_wide_policy>(args, *s.tiled_wide, act, stream);
     } else {
