@@ -346,7 +346,8 @@ int main(int argc, char** argv) {
     app.add_option("--json", json, "also write the results as JSON ('-' = stdout)");
     app.add_flag("--tuning",
                  tuning,
-                 "also time RegisterTiled and ColumnFolded with other BlockThreads / RowsPerThread (tuning runs)");
+                 "also time RegisterTiled and ColumnFolded with other BlockThreads / RowsPerThread "
+                 "(tuning runs)");
     if (auto code = snicit::programs::parse_command_line(app, argc, argv)) {
       return *code;
     }

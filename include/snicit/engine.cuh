@@ -31,8 +31,8 @@
 #include <snicit/kernels/spmm_auto.cuh>
 #include <snicit/kernels/spmm_block.cuh>
 #include <snicit/kernels/spmm_dense.cuh>
-#include <snicit/kernels/spmm_scatter.cuh>
 #include <snicit/kernels/spmm_folded.cuh>
+#include <snicit/kernels/spmm_scatter.cuh>
 #include <snicit/kernels/spmm_tiled.cuh>
 #include <snicit/matrix.hpp>
 #include <snicit/memory/allocator.hpp>
