@@ -93,14 +93,16 @@ SNICIT_KERNEL void __launch_bounds__(BlockThreads) column_folded_kernel(SpmmArgs
   }
   Value* const xs = reinterpret_cast<Value*>(smem_raw);
   if constexpr (Staged) {
-    std::int64_t const per_group = n_in * Rows;
-    std::int64_t const total = per_group * groups;
-    for (std::int64_t e = tid; e < total; e += BlockThreads) {
-      std::int64_t const gg = e / per_group;
-      std::int64_t const rem = e - gg * per_group;
-      std::int64_t const i = rem / Rows;
-      int const t = static_cast<int>(gg) * Rows + static_cast<int>(rem - i * Rows);
-      xs[e] = t < tile_count ? args.in.row(s_row[t])[i] : Value(0);
+    // Group by group; within a group e = i * Rows + r (Rows is a compile-time constant, so no
+    // run-time division): consecutive threads read runs of consecutive inputs of each row.
+    auto const per_group = static_cast<int>(n_in) * Rows;  // fits: the tile fits in shared memory
+    for (int gg = 0; gg < groups; ++gg) {
+      Value* const xw = xs + static_cast<std::int64_t>(gg) * per_group;
+      for (int e = tid; e < per_group; e += BlockThreads) {
+        int const i = e / Rows;
+        int const t = gg * Rows + (e - i * Rows);
+        xw[e] = t < tile_count ? args.in.row(s_row[t])[i] : Value(0);
+      }
     }
     __syncthreads();  // the staged tile is read by every thread below
   }
