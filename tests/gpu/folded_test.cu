@@ -164,6 +164,7 @@ TEST_CASE("Engine<ColumnFolded> equals RegisterTiled and the CPU bit for bit", "
   snicit::EngineOptions eo;
   eo.max_batch = 400;  // three rounds, the last partial
   eo.snicit = snicit::SnicitOptions::sdgc_defaults(layers);
+  eo.snicit.batch_size = 400;
   eo.snicit.threshold_layer = 5;
   auto const want = snicit::reference::infer_exact(net, in);
   REQUIRE_FALSE(want.rows.empty());
