@@ -435,9 +435,11 @@ int main(int argc, char** argv) {
                      snicit::test::Backend<snicit::spmm::RegisterTiled<128, 8, 128>, true>,
                      snicit::test::Backend<snicit::spmm::RegisterTiled<512, 4, 96>, true>,
                      snicit::test::Backend<snicit::spmm::RegisterTiled<128, 4, 96>, true>,
-                     snicit::test::Backend<snicit::spmm::ColumnFolded<256, 2, 160>, true>,
-                     snicit::test::Backend<snicit::spmm::ColumnFolded<256, 8, 160>, true>,
-                     snicit::test::Backend<snicit::spmm::ColumnFolded<512, 4, 200>, true>,
+                     snicit::test::Backend<snicit::spmm::ColumnFolded<256, 4, 32>, true>,
+                     snicit::test::Backend<snicit::spmm::ColumnFolded<256, 2, 32>, true>,
+                     snicit::test::Backend<snicit::spmm::ColumnFolded<256, 4, 0>, true>,
+                     snicit::test::Backend<snicit::spmm::ColumnFolded<256, 2, 0>, true>,
+                     snicit::test::Backend<snicit::spmm::ColumnFolded<512, 2, 64>, true>,
                      snicit::test::Backend<snicit::spmm::ColumnFolded<128, 4, 160>, true>>;
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         (run_backend(static_cast<std::tuple_element_t<I, variants>*>(nullptr)), ...);

@@ -535,6 +535,15 @@ TEST_CASE(
           sdgc, 64, snicit::AsyncAllocator{}, stream);
   CHECK(t.choice == AutoChoice::register_tiled);
   CHECK(t.folded.has_value());  // SDGC: 64 distinct columns of 1024
+  CHECK_FALSE(t.folded_wide.has_value());
+  // SDGC 4096: the wide folded variant (inputs through L1)
+  snicit::SparseLayer<float> sdgc_wide{snicit::data::radixnet_layer(4096, 2, 1), {-0.35f}};
+  auto const fw =
+      snicit::kernels::prepare_spmm_layer<snicit::spmm::Auto<>, float, snicit::AsyncAllocator>(
+          sdgc_wide, 64, snicit::AsyncAllocator{}, stream);
+  CHECK(fw.folded_wide.has_value());
+  CHECK_FALSE(fw.folded.has_value());
+  CHECK_FALSE(fw.tiled_wide.has_value());
   CHECK_FALSE(t.tiled.has_value());
   CHECK_FALSE(t.tiled_wide.has_value());
   CHECK(t.few_rows.has_value());  // BlockDense for launches over <= 64 rows

@@ -169,9 +169,8 @@ void require_same_block(State<snicit::spmm::BlockDense<>> const& a,
   REQUIRE(std::memcmp(ra.data(), rb.data(), rn * sizeof(float)) == 0);
 }
 
-void require_same_folded(State<snicit::spmm::ColumnFolded<>> const& a,
-                         State<snicit::spmm::ColumnFolded<>> const& b,
-                         cuda::stream_ref s) {
+template <class FoldedState>
+void require_same_folded(FoldedState const& a, FoldedState const& b, cuda::stream_ref s) {
   REQUIRE(a.view.outputs == b.view.outputs);
   require_same_ell(a.distinct, b.distinct, s);
   REQUIRE(a.copy_offsets.size() == b.copy_offsets.size());
@@ -193,6 +192,10 @@ void require_same_auto(State<AutoPolicy> const& a, State<AutoPolicy> const& b, c
   REQUIRE(a.folded.has_value() == b.folded.has_value());
   if (a.folded) {
     require_same_folded(*a.folded, *b.folded, s);
+  }
+  REQUIRE(a.folded_wide.has_value() == b.folded_wide.has_value());
+  if (a.folded_wide) {
+    require_same_folded(*a.folded_wide, *b.folded_wide, s);
   }
   if (a.tiled) {
     require_same_ell(*a.tiled, *b.tiled, s);
