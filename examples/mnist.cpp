@@ -175,13 +175,7 @@ int run(int argc, char** argv) {
     }
   }
   if (cli.common.mode == Mode::snicit) {
-    std::printf("%s: threshold %s\n",
-                program,
-                threshold_text(adaptive, options.threshold_layer, thresholds).c_str());
-    report["threshold"] = {{"mode", adaptive ? "auto" : "fixed"}, {"per_round", thresholds}};
-    if (adaptive) {
-      report["options"]["adaptive"] = to_json(options.adaptive);
-    }
+    report_threshold(program, adaptive, options, thresholds, report);
   }
   report["time_ms"] = ms;
   report["accuracy"] = acc;

@@ -309,6 +309,22 @@ inline std::string threshold_text(bool adaptive,
   return s;
 }
 
+/// Prints "<program>: threshold <threshold_text>" and records the threshold (and, when adaptive,
+/// the detector's knobs under report["options"]["adaptive"]) in the JSON report.
+inline void report_threshold(char const* program,
+                             bool adaptive,
+                             SnicitOptions const& options,
+                             std::vector<std::int64_t> const& thresholds,
+                             nlohmann::json& report) {
+  std::printf("%s: threshold %s\n",
+              program,
+              threshold_text(adaptive, options.threshold_layer, thresholds).c_str());
+  report["threshold"] = {{"mode", adaptive ? "auto" : "fixed"}, {"per_round", thresholds}};
+  if (adaptive) {
+    report["options"]["adaptive"] = to_json(options.adaptive);
+  }
+}
+
 inline nlohmann::json to_json(reference::SnicitStats const& s) {
   nlohmann::json checks = nlohmann::json::array();
   for (auto const& round : s.threshold_checks) {

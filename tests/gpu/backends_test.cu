@@ -60,35 +60,16 @@ std::string type_name() {
   return status == 0 && p ? std::string(p.get()) : std::string(typeid(T).name());
 }
 
-/// A rectangular random layer: each output has `fan_in` distinct random inputs, values in
-/// [lo, hi] (or `uniform` when non-zero), one random bias per output in [-0.3, 0.1].
-snicit::SparseLayer<float> random_layer(std::int64_t n_in,
-                                        std::int64_t n_out,
-                                        std::int64_t fan_in,
-                                        float uniform,
-                                        float lo,
-                                        float hi,
-                                        std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> wd(lo, hi);
-  std::uniform_int_distribution<std::int64_t> id(0, n_in - 1);
-  std::vector<std::vector<std::pair<std::int32_t, float>>> rows(static_cast<std::size_t>(n_in));
-  for (std::int64_t j = 0; j < n_out; ++j) {
-    std::vector<std::int64_t> picked;
-    while (static_cast<std::int64_t>(picked.size()) < std::min(fan_in, n_in)) {
-      auto const i = id(rng);
-      if (std::find(picked.begin(), picked.end(), i) == picked.end()) {
-        picked.push_back(i);
-      }
-    }
-    for (auto i : picked) {
-      rows[static_cast<std::size_t>(i)].push_back(
-          {static_cast<std::int32_t>(j), uniform != 0.0f ? uniform : wd(rng)});
-    }
-  }
+using InputRows = std::vector<std::vector<std::pair<std::int32_t, float>>>;
+
+/// The layer whose input i has the (output, weight) entries rows[i] (sorted here), with one
+/// random bias per output in [-0.3, 0.1] drawn from `rng`.
+snicit::SparseLayer<float> layer_from_rows(InputRows rows,
+                                           std::int64_t n_out,
+                                           std::mt19937_64& rng) {
   snicit::SparseLayer<float> layer;
   auto& w = layer.weights;
-  w.rows = n_in;
+  w.rows = static_cast<std::int64_t>(rows.size());
   w.cols = n_out;
   w.row_offsets.push_back(0);
   for (auto& r : rows) {
@@ -104,6 +85,35 @@ snicit::SparseLayer<float> random_layer(std::int64_t n_in,
     layer.bias.push_back(bd(rng));
   }
   return layer;
+}
+
+/// A rectangular random layer: each output has `fan_in` distinct random inputs, values in
+/// [lo, hi] (or `uniform` when non-zero), one random bias per output in [-0.3, 0.1].
+snicit::SparseLayer<float> random_layer(std::int64_t n_in,
+                                        std::int64_t n_out,
+                                        std::int64_t fan_in,
+                                        float uniform,
+                                        float lo,
+                                        float hi,
+                                        std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> wd(lo, hi);
+  std::uniform_int_distribution<std::int64_t> id(0, n_in - 1);
+  InputRows rows(static_cast<std::size_t>(n_in));
+  for (std::int64_t j = 0; j < n_out; ++j) {
+    std::vector<std::int64_t> picked;
+    while (static_cast<std::int64_t>(picked.size()) < std::min(fan_in, n_in)) {
+      auto const i = id(rng);
+      if (std::find(picked.begin(), picked.end(), i) == picked.end()) {
+        picked.push_back(i);
+      }
+    }
+    for (auto i : picked) {
+      rows[static_cast<std::size_t>(i)].push_back(
+          {static_cast<std::int32_t>(j), uniform != 0.0f ? uniform : wd(rng)});
+    }
+  }
+  return layer_from_rows(std::move(rows), n_out, rng);
 }
 
 /// A layer whose n_out outputs are `copies` copies each of `distinct` random columns (placed at
@@ -124,30 +134,16 @@ snicit::SparseLayer<float> duplicated_layer(std::int64_t n_in,
     outputs_of[static_cast<std::size_t>(of[static_cast<std::size_t>(j)] % distinct)].push_back(
         static_cast<std::int32_t>(j));
   }
-  snicit::SparseLayer<float> layer;
-  auto& w = layer.weights;
-  w.rows = n_in;
-  w.cols = n_out;
-  w.row_offsets.push_back(0);
+  InputRows rows(static_cast<std::size_t>(n_in));
   for (std::int64_t i = 0; i < n_in; ++i) {
-    std::vector<std::pair<std::int32_t, float>> row;
     for (auto k = base.weights.row_offsets[i]; k < base.weights.row_offsets[i + 1]; ++k) {
       for (auto j : outputs_of[static_cast<std::size_t>(base.weights.col_indices[k])]) {
-        row.push_back({j, base.weights.values[static_cast<std::size_t>(k)]});
+        rows[static_cast<std::size_t>(i)].push_back(
+            {j, base.weights.values[static_cast<std::size_t>(k)]});
       }
     }
-    std::sort(row.begin(), row.end());
-    for (auto [c, v] : row) {
-      w.col_indices.push_back(c);
-      w.values.push_back(v);
-    }
-    w.row_offsets.push_back(static_cast<std::int64_t>(w.col_indices.size()));
   }
-  std::uniform_real_distribution<float> bd(-0.3f, 0.1f);
-  for (std::int64_t j = 0; j < n_out; ++j) {
-    layer.bias.push_back(bd(rng));
-  }
-  return layer;
+  return layer_from_rows(std::move(rows), n_out, rng);
 }
 
 struct Shape {

@@ -127,8 +127,9 @@ struct SpmmBackend<spmm::Auto<DensePercent, DenseMaxElements, FewRows>> {
   }
 
   /**
-   * @brief As prepare, from a layer in device memory: RegisterTiled and BlockDense build their
-   * state on the GPU (their prepare_device); a layer run densely is prepared from
+   * @brief As prepare, from a layer in device memory: ColumnFolded (grouped on the device for
+   * uniform layers), RegisterTiled and BlockDense build their state on the GPU (their
+   * prepare_device / prepare_grouped_device); a layer run densely is prepared from
    * `host_layer()` (DenseTensorCore has no device path; dense layers are small by the cost
    * model's DenseMaxElements).
    */

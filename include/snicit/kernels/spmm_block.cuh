@@ -20,7 +20,6 @@
 #include <snicit/policy/spmm_block.hpp>
 #include <snicit/types.hpp>
 
-#include <cub/device/device_radix_sort.cuh>
 #include <cuda/stream_ref>
 #include <cuda_runtime.h>
 
@@ -354,66 +353,12 @@ struct SpmmBackend<
       return prepare<Value, Allocator>(host_layer(), max_rows, alloc, stream);
     }
     auto const n_out = static_cast<std::size_t>(layer.outputs);
-    int const n = static_cast<int>(n_out);
-    constexpr int tb = 256;
-    auto const grid = static_cast<unsigned>((n_out + tb - 1) / tb);
-
     // Hash, sort by (hash, index), mark the runs, check for collisions (device).
-    DeviceBuffer<std::uint64_t, Allocator> keys(n_out, stream, alloc);
-    DeviceBuffer<std::uint64_t, Allocator> keys_sorted(n_out, stream, alloc);
-    DeviceBuffer<std::int32_t, Allocator> ids(n_out, stream, alloc);
-    DeviceBuffer<std::int32_t, Allocator> order(n_out, stream, alloc);
-    DeviceBuffer<std::uint8_t, Allocator> heads(n_out, stream, alloc);
-    DeviceBuffer<std::int32_t, Allocator> lengths(n_out, stream, alloc);
-    DeviceBuffer<unsigned, Allocator> flags(1, stream, alloc);
-    SNICIT_CUDA_TRY(cudaMemsetAsync(flags.data(), 0, sizeof(unsigned), stream.get()));
-    detail::csr_row_scan_kernel<Value>
-        <<<grid, tb, 0, stream.get()>>>(w, lengths.data(), flags.data());
-    SNICIT_CHECK_LAUNCH();
-    detail::input_list_hash_kernel<Value>
-        <<<grid, tb, 0, stream.get()>>>(w, keys.data(), ids.data());
-    SNICIT_CHECK_LAUNCH();
-    std::size_t scratch_bytes = 0;
-    SNICIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(nullptr,
-                                                    scratch_bytes,
-                                                    keys.data(),
-                                                    keys_sorted.data(),
-                                                    ids.data(),
-                                                    order.data(),
-                                                    n,
-                                                    0,
-                                                    64,
-                                                    stream.get()));
-    {
-      DeviceBuffer<std::byte, Allocator> scratch(
-          std::max<std::size_t>(scratch_bytes, 1), stream, alloc);
-      SNICIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(scratch.data(),
-                                                      scratch_bytes,
-                                                      keys.data(),
-                                                      keys_sorted.data(),
-                                                      ids.data(),
-                                                      order.data(),
-                                                      n,
-                                                      0,
-                                                      64,
-                                                      stream.get()));
-    }
-    detail::hash_run_heads_kernel<Value><<<grid, tb, 0, stream.get()>>>(
-        w, keys_sorted.data(), order.data(), heads.data(), flags.data());
-    SNICIT_CHECK_LAUNCH();
-    std::vector<std::int32_t> h_order(n_out);
-    std::vector<std::uint8_t> h_heads(n_out);
-    std::vector<std::int32_t> h_off(n_out + 1);
-    unsigned h_flags = 0;
-    auto down = [&](auto* dst, auto const* src, std::size_t count) {
-      SNICIT_CUDA_TRY(
-          cudaMemcpyAsync(dst, src, count * sizeof(*dst), cudaMemcpyDeviceToHost, stream.get()));
-    };
-    down(h_order.data(), order.data(), n_out);
-    down(h_heads.data(), heads.data(), n_out);
-    down(h_off.data(), w.row_offsets, n_out + 1);
-    down(&h_flags, flags.data(), 1);
-    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+    auto const sorted = detail::sort_by_input_list(w, alloc, stream);
+    auto const& h_order = sorted.order;
+    auto const& h_heads = sorted.heads;
+    auto const& h_off = sorted.row_offsets;
+    unsigned const h_flags = sorted.flags;
     if ((h_flags & (detail::prepare_flag_unsorted | detail::prepare_flag_collision)) != 0) {
       return prepare<Value, Allocator>(host_layer(), max_rows, alloc, stream);
     }
@@ -501,6 +446,7 @@ struct SpmmBackend<
       if (count == 0) {
         return;
       }
+      constexpr int tb = 256;
       detail::gather_input_lists_kernel<<<static_cast<unsigned>((count + tb - 1) / tb),
                                           tb,
                                           0,

@@ -23,7 +23,6 @@
 #include <snicit/policy/spmm_tiled.hpp>
 #include <snicit/types.hpp>
 
-#include <cub/device/device_radix_sort.cuh>
 #include <cuda/stream_ref>
 #include <cuda_runtime.h>
 
@@ -45,9 +44,10 @@ namespace kernels {
  * columns are the same when they have the same inputs with bit-identical values.
  */
 struct ColumnGroups {
-  std::vector<std::int32_t> leader;        ///< per distinct column u: its first output neuron
-  std::vector<std::int32_t> copy_offsets;  ///< U + 1 entries
-  std::vector<std::int32_t> copy_cols;     ///< every output once, grouped by u, ascending
+  std::vector<std::int32_t> leader;         ///< per distinct column u: its first output neuron
+  std::vector<std::int32_t> copy_offsets;   ///< U + 1 entries
+  std::vector<std::int32_t> copy_cols;      ///< every output once, grouped by u, ascending
+  std::vector<std::int64_t> leader_inputs;  ///< per distinct column: its number of inputs
   [[nodiscard]] std::int64_t distinct() const noexcept {
     return static_cast<std::int64_t>(leader.size());
   }
@@ -138,6 +138,7 @@ template <class Value>
     if (found < 0) {
       found = static_cast<std::int32_t>(g.leader.size());
       g.leader.push_back(static_cast<std::int32_t>(j));
+      g.leader_inputs.push_back(col_off[j + 1] - col_off[j]);
       bucket.push_back(found);
     }
     group_of[j] = found;
@@ -148,10 +149,9 @@ template <class Value>
 
 /**
  * @brief group_equal_columns for a uniform-valued layer already on the device (`w` = W^T, one
- * row per output, inputs ascending, `values` null): hashes and sorts the input lists on the GPU
- * (detail::input_list_hash_kernel, CUB radix sort, detail::hash_run_heads_kernel) and groups
- * the runs on the host from the sorted order (outputs-sized copies, no weights). Synchronises
- * `stream`.
+ * row per output, inputs ascending, `values` null): sorts the outputs by input list on the GPU
+ * (detail::sort_by_input_list) and groups the runs on the host from the sorted order
+ * (outputs-sized copies, no weights). Synchronises `stream`.
  * @return the groups, or nothing when the layer stores values, a row is not ascending or two
  * different input lists share a hash (the caller then groups a host copy)
  */
@@ -170,64 +170,12 @@ template <class Value, class Allocator>
   if (n_out == 0) {
     return g;
   }
-  int const n = static_cast<int>(n_out);
-  constexpr int tb = 256;
-  auto const grid = static_cast<unsigned>((n_out + tb - 1) / tb);
-  DeviceBuffer<std::uint64_t, Allocator> keys(n_out, stream, alloc);
-  DeviceBuffer<std::uint64_t, Allocator> keys_sorted(n_out, stream, alloc);
-  DeviceBuffer<std::int32_t, Allocator> ids(n_out, stream, alloc);
-  DeviceBuffer<std::int32_t, Allocator> order(n_out, stream, alloc);
-  DeviceBuffer<std::uint8_t, Allocator> heads(n_out, stream, alloc);
-  DeviceBuffer<std::int32_t, Allocator> lengths(n_out, stream, alloc);
-  DeviceBuffer<unsigned, Allocator> flags(1, stream, alloc);
-  SNICIT_CUDA_TRY(cudaMemsetAsync(flags.data(), 0, sizeof(unsigned), stream.get()));
-  detail::csr_row_scan_kernel<Value>
-      <<<grid, tb, 0, stream.get()>>>(w, lengths.data(), flags.data());
-  SNICIT_CHECK_LAUNCH();
-  detail::input_list_hash_kernel<Value><<<grid, tb, 0, stream.get()>>>(w, keys.data(), ids.data());
-  SNICIT_CHECK_LAUNCH();
-  std::size_t scratch_bytes = 0;
-  SNICIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(nullptr,
-                                                  scratch_bytes,
-                                                  keys.data(),
-                                                  keys_sorted.data(),
-                                                  ids.data(),
-                                                  order.data(),
-                                                  n,
-                                                  0,
-                                                  64,
-                                                  stream.get()));
-  DeviceBuffer<std::byte, Allocator> scratch(
-      std::max<std::size_t>(scratch_bytes, 1), stream, alloc);
-  SNICIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(scratch.data(),
-                                                  scratch_bytes,
-                                                  keys.data(),
-                                                  keys_sorted.data(),
-                                                  ids.data(),
-                                                  order.data(),
-                                                  n,
-                                                  0,
-                                                  64,
-                                                  stream.get()));
-  detail::hash_run_heads_kernel<Value><<<grid, tb, 0, stream.get()>>>(
-      w, keys_sorted.data(), order.data(), heads.data(), flags.data());
-  SNICIT_CHECK_LAUNCH();
-  std::vector<std::int32_t> h_order(n_out);
-  std::vector<std::uint8_t> h_heads(n_out);
-  unsigned h_flags = 0;
-  SNICIT_CUDA_TRY(cudaMemcpyAsync(h_order.data(),
-                                  order.data(),
-                                  n_out * sizeof(std::int32_t),
-                                  cudaMemcpyDeviceToHost,
-                                  stream.get()));
-  SNICIT_CUDA_TRY(
-      cudaMemcpyAsync(h_heads.data(), heads.data(), n_out, cudaMemcpyDeviceToHost, stream.get()));
-  SNICIT_CUDA_TRY(cudaMemcpyAsync(
-      &h_flags, flags.data(), sizeof(unsigned), cudaMemcpyDeviceToHost, stream.get()));
-  SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
-  if ((h_flags & (detail::prepare_flag_unsorted | detail::prepare_flag_collision)) != 0) {
+  auto const sorted = detail::sort_by_input_list(w, alloc, stream);
+  if ((sorted.flags & (detail::prepare_flag_unsorted | detail::prepare_flag_collision)) != 0) {
     return std::nullopt;
   }
+  auto const& h_order = sorted.order;
+  auto const& h_heads = sorted.heads;
   // Runs of the (hash, output) order are the groups (no collision: equal hash = equal list),
   // each ascending by output; number them by their first output, as the host grouping does.
   std::vector<std::int32_t> group_of(n_out, 0);
@@ -244,6 +192,7 @@ template <class Value, class Allocator>
       u_of_run[static_cast<std::size_t>(run_of_leader[j])] =
           static_cast<std::int32_t>(g.leader.size());
       g.leader.push_back(static_cast<std::int32_t>(j));
+      g.leader_inputs.push_back(sorted.row_offsets[j + 1] - sorted.row_offsets[j]);
     }
   }
   std::int32_t run = -1;
@@ -332,19 +281,11 @@ struct SpmmBackend<spmm::ColumnFolded<BlockThreads, RowsPerThread, MaxSharedKiB>
     SNICIT_EXPECTS(w.rows == layer.outputs && w.cols == layer.inputs && w.values == nullptr,
                    "spmm ColumnFolded: the device layer's CSR is not a uniform W^T of its shape");
     auto const u_count = static_cast<std::size_t>(g.distinct());
-    // W^T restricted to the leaders: row offsets from the leaders' lengths (host), inputs
+    // W^T restricted to the leaders: row offsets from the leaders' input counts (host), inputs
     // gathered on the device.
-    std::vector<std::int32_t> h_off(static_cast<std::size_t>(w.rows) + 1);
-    SNICIT_CUDA_TRY(cudaMemcpyAsync(h_off.data(),
-                                    w.row_offsets,
-                                    h_off.size() * sizeof(std::int32_t),
-                                    cudaMemcpyDeviceToHost,
-                                    stream.get()));
-    SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
     std::vector<std::int32_t> r_off(u_count + 1, 0);
     for (std::size_t u = 0; u < u_count; ++u) {
-      auto const j = static_cast<std::size_t>(g.leader[u]);
-      r_off[u + 1] = r_off[u] + (h_off[j + 1] - h_off[j]);
+      r_off[u + 1] = r_off[u] + static_cast<std::int32_t>(g.leader_inputs[u]);
     }
     DeviceBuffer<std::int32_t, Allocator> d_off(u_count + 1, stream, alloc);
     DeviceBuffer<std::int32_t, Allocator> d_leader(

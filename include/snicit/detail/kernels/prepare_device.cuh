@@ -11,12 +11,19 @@
  */
 
 #include <snicit/config.hpp>
+#include <snicit/error.hpp>
+#include <snicit/memory/device_buffer.hpp>
 #include <snicit/types.hpp>
 
 #include <cub/block/block_scan.cuh>
+#include <cub/device/device_radix_sort.cuh>
+#include <cuda/stream_ref>
 #include <cuda_runtime.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 SNICIT_NAMESPACE_BEGIN
 namespace detail {
@@ -198,6 +205,82 @@ SNICIT_KERNEL void gather_input_lists_kernel(CsrView<Value> w,
       dst_values[at + (k - b)] = value;
     }
   }
+}
+
+/// Host copies of what sort_by_input_list computed on the device.
+struct InputListOrder {
+  std::vector<std::int32_t> order;        ///< outputs sorted by (hash of their input list, index)
+  std::vector<std::uint8_t> heads;        ///< 1 where a run of equal hashes starts in `order`
+  std::vector<std::int32_t> row_offsets;  ///< the CSR's row offsets (outputs + 1)
+  unsigned flags = 0;                     ///< prepare_flag_* bits (unsorted, collision, ...)
+};
+
+/**
+ * Groups the outputs of a W^T CSR by input list on the device: lengths and flags
+ * (csr_row_scan_kernel), list hashes (input_list_hash_kernel), a CUB radix sort by (hash,
+ * output), the run heads and the collision check (hash_run_heads_kernel); then copies the order,
+ * the heads, the row offsets and the flags to the host. Synchronises `stream`. With no unsorted
+ * or collision flag, each run of `order` is one set of outputs with identical input lists,
+ * ascending by output. Used by the BlockDense block discovery and the ColumnFolded grouping.
+ */
+template <class Value, class Allocator>
+[[nodiscard]] InputListOrder sort_by_input_list(CsrView<Value> const& w,
+                                                Allocator const& alloc,
+                                                cuda::stream_ref stream) {
+  auto const n_out = static_cast<std::size_t>(w.rows);
+  InputListOrder r;
+  r.order.resize(n_out);
+  r.heads.resize(n_out);
+  r.row_offsets.resize(n_out + 1);
+  constexpr int tb = 256;
+  auto const grid = static_cast<unsigned>((n_out + tb - 1) / tb);
+  DeviceBuffer<std::uint64_t, Allocator> keys(std::max<std::size_t>(n_out, 1), stream, alloc);
+  DeviceBuffer<std::uint64_t, Allocator> keys_sorted(
+      std::max<std::size_t>(n_out, 1), stream, alloc);
+  DeviceBuffer<std::int32_t, Allocator> ids(std::max<std::size_t>(n_out, 1), stream, alloc);
+  DeviceBuffer<std::int32_t, Allocator> order(std::max<std::size_t>(n_out, 1), stream, alloc);
+  DeviceBuffer<std::uint8_t, Allocator> heads(std::max<std::size_t>(n_out, 1), stream, alloc);
+  DeviceBuffer<std::int32_t, Allocator> lengths(std::max<std::size_t>(n_out, 1), stream, alloc);
+  DeviceBuffer<unsigned, Allocator> flags(1, stream, alloc);
+  SNICIT_CUDA_TRY(cudaMemsetAsync(flags.data(), 0, sizeof(unsigned), stream.get()));
+  if (n_out > 0) {
+    csr_row_scan_kernel<Value><<<grid, tb, 0, stream.get()>>>(w, lengths.data(), flags.data());
+    SNICIT_CHECK_LAUNCH();
+    input_list_hash_kernel<Value><<<grid, tb, 0, stream.get()>>>(w, keys.data(), ids.data());
+    SNICIT_CHECK_LAUNCH();
+    auto sort = [&](void* scratch, std::size_t& bytes) {
+      SNICIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(scratch,
+                                                      bytes,
+                                                      keys.data(),
+                                                      keys_sorted.data(),
+                                                      ids.data(),
+                                                      order.data(),
+                                                      static_cast<int>(n_out),
+                                                      0,
+                                                      64,
+                                                      stream.get()));
+    };
+    std::size_t scratch_bytes = 0;
+    sort(nullptr, scratch_bytes);
+    DeviceBuffer<std::byte, Allocator> scratch(
+        std::max<std::size_t>(scratch_bytes, 1), stream, alloc);
+    sort(scratch.data(), scratch_bytes);
+    hash_run_heads_kernel<Value><<<grid, tb, 0, stream.get()>>>(
+        w, keys_sorted.data(), order.data(), heads.data(), flags.data());
+    SNICIT_CHECK_LAUNCH();
+  }
+  auto down = [&](auto* dst, auto const* src, std::size_t count) {
+    if (count > 0) {
+      SNICIT_CUDA_TRY(
+          cudaMemcpyAsync(dst, src, count * sizeof(*dst), cudaMemcpyDeviceToHost, stream.get()));
+    }
+  };
+  down(r.order.data(), order.data(), n_out);
+  down(r.heads.data(), heads.data(), n_out);
+  down(r.row_offsets.data(), w.row_offsets, n_out + 1);
+  down(&r.flags, flags.data(), 1);
+  SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+  return r;
 }
 
 }  // namespace detail
