@@ -3,8 +3,9 @@
 // snicit-threshold-bench: the automatic threshold layer (cluster::Adaptive) against the grid of
 // fixed t, for time and accuracy / category match (docs/adaptive.md).
 //
-//   snicit-threshold-bench [--data DIR] [--reps N] [--json FILE] [--quick]
-//                          [--auto-probes P] [--auto-window W] [--auto-every-round]
+//   snicit-threshold-bench [--data DIR] [--reps N] [--json FILE] [--quick] [--workloads LIST]
+//                          [--batches LIST] [--auto-probes P] [--auto-window W]
+//                          [--auto-every-round] [--layer-times]
 //
 // Workloads: network A (beyond/n128-l18 on the 10000 MNIST t10k images; skipped without the
 // data) at batch 1000 and 10000, fixed t = 0, 2, ..., 16 (paper default 8); generated SDGC
@@ -23,6 +24,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "program.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -40,6 +43,8 @@ using snicit::SnicitOptions;
 
 struct Measure {
   double ms = 0;
+  snicit::PhaseTimes phases;     // of the median run, all rounds
+  std::vector<double> layer_ms;  // --layer-times: round 0's layers 1..t of one more run
   std::vector<std::int64_t> categories;
   snicit::DenseMatrix<float> activations;
   std::vector<std::int64_t> thresholds;
@@ -51,7 +56,8 @@ Measure measure(snicit::SparseNetwork<float> const& net,
                 Input const& in,
                 SnicitOptions const& o,
                 bool activations,
-                int reps) {
+                int reps,
+                bool layer_times = false) {
   snicit::Stream stream;
   snicit::EngineOptions eo;
   eo.max_batch = o.batch_size > 0 ? o.batch_size : in.rows;
@@ -59,11 +65,11 @@ Measure measure(snicit::SparseNetwork<float> const& net,
   eo.return_activations = activations;
   snicit::Engine<float, snicit::spmm::Auto<>, Cluster> engine(net, eo, stream);
   (void)engine.run(in, stream);  // warm-up (and the post graph's capture)
-  std::vector<double> ms;
+  std::vector<std::pair<double, snicit::PhaseTimes>> ms;
   Measure m;
   for (int i = 0; i < reps; ++i) {
     auto r = engine.run(in, stream);
-    ms.push_back(r.stats.ms.total_ms());
+    ms.emplace_back(r.stats.ms.total_ms(), r.stats.ms);
     if (i == 0) {
       m.categories = std::move(r.categories);
       m.activations = std::move(r.activations);
@@ -73,8 +79,17 @@ Measure measure(snicit::SparseNetwork<float> const& net,
       }
     }
   }
-  std::sort(ms.begin(), ms.end());
-  m.ms = ms[ms.size() / 2];
+  std::sort(ms.begin(), ms.end(), [](auto const& a, auto const& b) { return a.first < b.first; });
+  m.ms = ms[ms.size() / 2].first;
+  m.phases = ms[ms.size() / 2].second;
+  if (layer_times) {  // an observer disables the post graph: a separate, untimed-total run
+    engine.set_observer([&](snicit::LayerReport const& r) {
+      if (r.round == 0 && r.phase == snicit::Phase::pre_convergence) {
+        m.layer_ms.push_back(r.ms);
+      }
+    });
+    (void)engine.run(in, stream);
+  }
   return m;
 }
 
@@ -98,6 +113,8 @@ struct Row {
   double quality = 0;  // accuracy (network A) or 1/0 category match (SDGC)
   std::string chosen;
   std::int64_t checks = 0;
+  snicit::PhaseTimes phases;
+  std::vector<double> layer_ms;
 };
 
 nlohmann::json report_workload(std::string const& name,
@@ -142,6 +159,39 @@ nlohmann::json report_workload(std::string const& name,
                  {"ms", automatic->ms},
                  {"quality", automatic->quality},
                  {"checks", automatic->checks}};
+    // The fixed run at the t adaptive chose (when all rounds chose one t): the difference is
+    // what the checks cost.
+    for (auto const& r : rows) {
+      if (r.label == "t=" + automatic->chosen) {
+        auto const& a = automatic->phases;
+        auto const& f = r.phases;
+        j["fixed_at_auto_t_ms"] = r.ms;
+        j["auto_minus_fixed_ms"] = {{"pre", a.pre_ms - f.pre_ms},
+                                    {"conversion", a.conversion_ms - f.conversion_ms},
+                                    {"post", a.post_ms - f.post_ms},
+                                    {"recovery", a.recovery_ms - f.recovery_ms}};
+        if (automatic->checks > 0) {
+          j["ms_per_check"] = (automatic->ms - r.ms) / static_cast<double>(automatic->checks);
+        }
+        std::printf(
+            "  auto against fixed t=%s: %+.3f ms over %lld checks (pre %+.3f, conversion "
+            "%+.3f, post %+.3f, recovery %+.3f)\n",
+            automatic->chosen.c_str(),
+            automatic->ms - r.ms,
+            static_cast<long long>(automatic->checks),
+            a.pre_ms - f.pre_ms,
+            a.conversion_ms - f.conversion_ms,
+            a.post_ms - f.post_ms,
+            a.recovery_ms - f.recovery_ms);
+        if (!automatic->layer_ms.empty() && !r.layer_ms.empty()) {
+          std::printf("  round 0 pre layers, ms (auto / fixed):");
+          for (std::size_t l = 0; l < automatic->layer_ms.size() && l < r.layer_ms.size(); ++l) {
+            std::printf(" %zu:%.3f/%.3f", l + 1, automatic->layer_ms[l], r.layer_ms[l]);
+          }
+          std::printf("\n");
+        }
+      }
+    }
     double const ratio = automatic->ms / best->ms;
     bool const quality_ok =
         accuracy ? automatic->quality >= paper->quality - 1e-12 : automatic->quality > 0.5;
@@ -170,41 +220,108 @@ nlohmann::json report_workload(std::string const& name,
   return j;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  fs::path data = std::getenv("SNICIT_DATA_DIR") ? std::getenv("SNICIT_DATA_DIR") : "";
+struct Cli {
+  std::string data;
   int reps = 5;
   std::string json_path;
   bool quick = false;
+  std::vector<std::string> workloads;
+  std::vector<std::int64_t> batches;
+  bool layer_times = false;
   snicit::AdaptiveOptions adaptive;  // defaults unless set below
-  for (int i = 1; i < argc; ++i) {
-    std::string const a = argv[i];
-    if (a == "--data" && i + 1 < argc) {
-      data = argv[++i];
-    } else if (a == "--reps" && i + 1 < argc) {
-      reps = std::max(1, std::atoi(argv[++i]));
-    } else if (a == "--json" && i + 1 < argc) {
-      json_path = argv[++i];
-    } else if (a == "--quick") {
-      quick = true;
-    } else if (a == "--auto-probes" && i + 1 < argc) {
-      adaptive.probes = std::atoll(argv[++i]);
-    } else if (a == "--auto-window" && i + 1 < argc) {
-      adaptive.window = std::atoll(argv[++i]);
-    } else if (a == "--auto-every-round") {
-      adaptive.every_round = true;
-    } else {
-      std::fprintf(stderr,
-                   "usage: snicit-threshold-bench [--data DIR] [--reps N] [--json FILE] "
-                   "[--quick] [--auto-probes P] [--auto-window W] [--auto-every-round]\n");
-      return 2;
+};
+
+/// A generated SDGC workload "N-L"; throws snicit::LogicError naming the option otherwise.
+std::pair<std::int64_t, std::int64_t> parse_sdgc_workload(std::string const& w) {
+  auto const dash = w.find('-');
+  std::int64_t n = 0;
+  std::int64_t l = 0;
+  try {
+    std::size_t used = 0;
+    if (dash != std::string::npos) {
+      n = std::stoll(w.substr(0, dash), &used);
+      if (used == dash) {
+        l = std::stoll(w.substr(dash + 1), &used);
+      }
+    }
+    if (dash == std::string::npos || used != w.size() - dash - 1) {
+      n = 0;
+    }
+  } catch (std::exception const&) {
+    n = 0;
+  }
+  SNICIT_EXPECTS((n == 1024 || n == 4096 || n == 16384 || n == 65536) && l >= 3 && l <= 1920,
+                 "--workloads: '" + w +
+                     "' is neither A nor N-L with N in {1024, 4096, 16384, 65536}, 3 <= L <= 1920");
+  return {n, l};
+}
+
+int run(int argc, char** argv) {
+  Cli cli;
+  cli.data = snicit::programs::data_dir().string();
+  CLI::App app{"snicit-threshold-bench: cluster::Adaptive against the grid of fixed t",
+               "snicit-threshold-bench"};
+  app.add_option("--data", cli.data, "data directory (network A and MNIST)")->capture_default_str();
+  app.add_option("--reps", cli.reps, "timed runs per configuration (median)")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--json", cli.json_path, "write the results as JSON");
+  app.add_flag("--quick", cli.quick, "grid step 4 (plus the paper default), no 4096-120");
+  app.add_option("--workloads",
+                 cli.workloads,
+                 "comma-separated: A (network A on MNIST), N-L (generated SDGC, e.g. 1024-120); "
+                 "default A,1024-120,1024-480,4096-120")
+      ->delimiter(',');
+  app.add_option("--batches",
+                 cli.batches,
+                 "comma-separated batch sizes for every workload (default: network A 1000,10000; "
+                 "SDGC 10000,60000)")
+      ->delimiter(',')
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{60000}));
+  app.add_option("--auto-probes", cli.adaptive.probes, "adaptive: probe rows per check")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  app.add_option("--auto-window", cli.adaptive.window, "adaptive: consecutive passing checks")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000}));
+  app.add_flag("--auto-every-round", cli.adaptive.every_round, "adaptive: a detector per round");
+  app.add_flag("--layer-times",
+               cli.layer_times,
+               "one more run per configuration with layer events: round 0's pre-layer times of "
+               "adaptive and of the fixed t it chose");
+  if (auto const rc = snicit::programs::parse_command_line(app, argc, argv)) {
+    return *rc;
+  }
+  if (cli.workloads.empty()) {
+    cli.workloads = {"A", "1024-120", "1024-480"};
+    if (!cli.quick) {
+      cli.workloads.emplace_back("4096-120");
     }
   }
-  try {
-    nlohmann::json out = nlohmann::json::array();
+  bool want_a = false;
+  std::vector<std::pair<std::int64_t, std::int64_t>> sdgc;
+  for (auto const& w : cli.workloads) {
+    if (w == "A" || w == "a") {
+      want_a = true;
+    } else {
+      sdgc.push_back(parse_sdgc_workload(w));
+    }
+  }
+  for (auto const v : cli.batches) {
+    SNICIT_EXPECTS(!want_a || v <= 10000,
+                   "--batches: " + std::to_string(v) + " exceeds network A's 10000 images");
+  }
+  auto const batches_or = [&](std::vector<std::int64_t> def) {
+    return cli.batches.empty() ? def : cli.batches;
+  };
+  std::string why;
+  if (!snicit::programs::cuda_device_available(why)) {
+    std::printf("snicit-threshold-bench: skipped: %s\n", why.c_str());
+    return 77;
+  }
+  int const reps = cli.reps;
+  fs::path const data = cli.data;
+  nlohmann::json out = nlohmann::json::array();
 
-    // --- network A ---
+  // --- network A ---
+  if (want_a) {
     fs::path const net_dir = data / "beyond" / "n128-l18";
     fs::path const img = data / "mnist" / "t10k-images-idx3-ubyte.gz";
     fs::path const lbl = data / "mnist" / "t10k-labels-idx1-ubyte.gz";
@@ -219,79 +336,99 @@ int main(int argc, char** argv) {
             snicit::reference::output_logits(net, x.rows, m.categories, m.activations);
         return snicit::reference::accuracy(snicit::reference::argmax_rows(logits), labels);
       };
-      for (std::int64_t batch : {1000, 10000}) {
+      for (std::int64_t batch : batches_or({1000, 10000})) {
         std::printf("network A (n128-l18, 10000 MNIST images), batch %lld\n",
                     static_cast<long long>(batch));
         std::vector<Row> rows;
         auto o = SnicitOptions::beyond_defaults(L);
         o.batch_size = batch;
-        o.adaptive = adaptive;
+        o.adaptive = cli.adaptive;
         for (std::int64_t t = 0; t < L; t += 2) {
           o.threshold_layer = t;
-          auto const m = measure<snicit::cluster::CoarseSample<>>(net.hidden, first, o, true, reps);
-          rows.push_back({"t=" + std::to_string(t), m.ms, accuracy(m), ""});
+          auto const m = measure<snicit::cluster::CoarseSample<>>(
+              net.hidden, first, o, true, reps, cli.layer_times);
+          rows.push_back(
+              {"t=" + std::to_string(t), m.ms, accuracy(m), "", 0, m.phases, m.layer_ms});
         }
-        auto const m = measure<snicit::cluster::Adaptive<>>(net.hidden, first, o, true, reps);
-        rows.push_back({"auto", m.ms, accuracy(m), rounds_text(m.thresholds), m.checks});
+        auto const m =
+            measure<snicit::cluster::Adaptive<>>(net.hidden, first, o, true, reps, cli.layer_times);
+        rows.push_back(
+            {"auto", m.ms, accuracy(m), rounds_text(m.thresholds), m.checks, m.phases, m.layer_ms});
         out.push_back(report_workload("network A", batch, 8, rows, true));
       }
     } else {
-      std::printf("network A skipped: data missing under %s\n", data.string().c_str());
+      std::printf(
+          "network A skipped: data missing under %s (needs beyond/n128-l18 and the MNIST "
+          "t10k files; --data or SNICIT_DATA_DIR)\n",
+          data.string().c_str());
     }
+  }
 
-    // --- generated SDGC ---
-    std::vector<std::pair<std::int64_t, std::int64_t>> sdgc{{1024, 120}, {1024, 480}};
-    if (!quick) {
-      sdgc.push_back({4096, 120});
+  // --- generated SDGC ---
+  std::int64_t const images = 60000;
+  for (auto const& [n, layers] : sdgc) {
+    auto const net = snicit::data::generate_sdgc_network({n, layers, 1});
+    auto const in = snicit::data::synthetic_sdgc_images(n, images, 1);
+    std::vector<std::int64_t> exact;
+    {
+      snicit::Stream stream;
+      snicit::EngineOptions eo;
+      eo.max_batch = images;
+      eo.return_activations = false;
+      snicit::Engine<float, snicit::spmm::Auto<>, snicit::cluster::None> e(net, eo, stream);
+      exact = e.run(in, stream).categories;
     }
-    for (auto const& [n, layers] : sdgc) {
-      auto const net = snicit::data::generate_sdgc_network({n, layers, 1});
-      auto const in = snicit::data::synthetic_sdgc_images(n, 60000, 1);
-      std::vector<std::int64_t> exact;
-      {
-        snicit::Stream stream;
-        snicit::EngineOptions eo;
-        eo.max_batch = 60000;
-        eo.return_activations = false;
-        snicit::Engine<float, snicit::spmm::RowGather<>, snicit::cluster::None> e(net, eo, stream);
-        exact = e.run(in, stream).categories;
+    std::string const name =
+        "SDGC " + std::to_string(n) + "-" + std::to_string(layers) + " (60000 synthetic)";
+    std::int64_t const paper_t = SnicitOptions::sdgc_defaults(layers).threshold_layer;
+    for (std::int64_t batch : batches_or({10000, 60000})) {
+      std::printf("%s, batch %lld (%zu exact categories)\n",
+                  name.c_str(),
+                  static_cast<long long>(batch),
+                  exact.size());
+      std::vector<Row> rows;
+      auto o = SnicitOptions::sdgc_defaults(layers);
+      o.batch_size = batch;
+      o.adaptive = cli.adaptive;
+      std::vector<std::int64_t> grid;
+      std::int64_t const t_max = std::min<std::int64_t>(40, layers - 1);
+      for (std::int64_t t = cli.quick ? 4 : 2; t <= t_max; t += cli.quick ? 4 : 2) {
+        grid.push_back(t);
       }
-      std::string const name =
-          "SDGC " + std::to_string(n) + "-" + std::to_string(layers) + " (60000 synthetic)";
-      for (std::int64_t batch : {10000, 60000}) {
-        std::printf("%s, batch %lld (%zu exact categories)\n",
-                    name.c_str(),
-                    static_cast<long long>(batch),
-                    exact.size());
-        std::vector<Row> rows;
-        auto o = SnicitOptions::sdgc_defaults(layers);
-        o.batch_size = batch;
-        o.adaptive = adaptive;
-        int const r = n > 1024 ? std::max(1, reps / 2) : reps;
-        std::vector<std::int64_t> grid;
-        for (std::int64_t t = quick ? 4 : 2; t <= 40; t += quick ? 4 : 2) {
-          grid.push_back(t);
-        }
-        if (quick) {
-          grid.push_back(30);  // the paper's default
-        }
-        for (auto const t : grid) {
-          o.threshold_layer = t;
-          auto const m = measure<snicit::cluster::CoarseSample<>>(net, in, o, false, r);
-          rows.push_back({"t=" + std::to_string(t), m.ms, m.categories == exact ? 1.0 : 0.0, ""});
-        }
-        auto const m = measure<snicit::cluster::Adaptive<>>(net, in, o, false, r);
-        rows.push_back(
-            {"auto", m.ms, m.categories == exact ? 1.0 : 0.0, rounds_text(m.thresholds), m.checks});
-        out.push_back(report_workload(name, batch, 30, rows, false));
+      if (std::find(grid.begin(), grid.end(), paper_t) == grid.end()) {
+        grid.push_back(paper_t);  // the paper's default
       }
+      for (auto const t : grid) {
+        o.threshold_layer = t;
+        auto const m =
+            measure<snicit::cluster::CoarseSample<>>(net, in, o, false, reps, cli.layer_times);
+        rows.push_back({"t=" + std::to_string(t),
+                        m.ms,
+                        m.categories == exact ? 1.0 : 0.0,
+                        "",
+                        0,
+                        m.phases,
+                        m.layer_ms});
+      }
+      auto const m = measure<snicit::cluster::Adaptive<>>(net, in, o, false, reps, cli.layer_times);
+      rows.push_back({"auto",
+                      m.ms,
+                      m.categories == exact ? 1.0 : 0.0,
+                      rounds_text(m.thresholds),
+                      m.checks,
+                      m.phases,
+                      m.layer_ms});
+      out.push_back(report_workload(name, batch, paper_t, rows, false));
     }
-    if (!json_path.empty()) {
-      std::ofstream(json_path) << out.dump(2) << "\n";
-    }
-  } catch (std::exception const& e) {
-    std::fprintf(stderr, "snicit-threshold-bench: %s\n", e.what());
-    return 3;
+  }
+  if (!cli.json_path.empty()) {
+    snicit::programs::write_json(cli.json_path, out);
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return snicit::programs::guarded_main("snicit-threshold-bench", [&] { return run(argc, argv); });
 }

@@ -721,6 +721,8 @@ class Engine {
     if constexpr (adaptive_) {
       h_check_ = PinnedBuffer<row_index>(num_slots_);
       check_event_.emplace();
+      fork_event_.emplace();
+      check_stream_.emplace(Stream::highest_priority());
     }
     SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));  // documented: once, at construction
   }
@@ -1156,6 +1158,7 @@ class Engine {
       args.alive = flags_.data();
       std::int64_t const e = fused_end(l, fuse_limit(l));
       if (e > l) {
+        join_check(stream);  // a fused run also writes counters the check copies
         args.out = buffer_view(cur ^ 1, widths_[static_cast<std::size_t>(e)]);
         launch_fused(args, l, e, stream);
         l = e;
@@ -1163,6 +1166,10 @@ class Engine {
         args.out = buffer_view(cur ^ 1, widths_[static_cast<std::size_t>(l)]);
         launch_layer(l, args, stream);
       }
+      // cluster::Adaptive: a check queued after the previous layer ran beside this layer's spMM
+      // (which only reads what the check reads); the compaction below overwrites the live
+      // positions it reads, and the next layer its activations.
+      join_check(stream);
       cur ^= 1;
       if (droppable_[static_cast<std::size_t>(l)]) {
         select(flags_.data(),
@@ -1212,6 +1219,7 @@ class Engine {
         }
       }
     }
+    join_check(stream);  // none is left in flight: a check layer is never the last pre layer
     if (timed) {
       phase_events_[1].record(stream);
     }
@@ -1412,11 +1420,15 @@ class Engine {
                            int cur,
                            row_index const* gather,
                            std::size_t live_slot,
-                           cuda::stream_ref stream) {
+                           cuda::stream_ref layer_stream) {
     auto const& so = opts_.snicit;
     std::int64_t const n = widths_[static_cast<std::size_t>(l)];
     auto const y = buffer_view(cur, n).as_const();
     auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
+    // Forked onto the high-priority check stream: it overlaps the next layer's spMM.
+    fork_event_->record(layer_stream);
+    SNICIT_CUDA_TRY(cudaStreamWaitEvent(check_stream_->get(), fork_event_->get(), 0));
+    cuda::stream_ref const stream = *check_stream_;
     pick_centroids(y, gather, live_slot, det_samples_, stream);
     kernels::probe_residues<Cluster::probe_warps, Value>(y,
                                                          gather,
@@ -1434,7 +1446,20 @@ class Engine {
                                     cudaMemcpyDeviceToHost,
                                     stream.get()));
     check_event_->record(stream);
+    check_in_flight_ = true;
     return {l, live_slot};
+  }
+
+  /// cluster::Adaptive: makes the layer stream wait for the queued check (no host wait).
+  void join_check(cuda::stream_ref layer_stream) {
+    if constexpr (adaptive_) {
+      if (check_in_flight_) {
+        SNICIT_CUDA_TRY(cudaStreamWaitEvent(layer_stream.get(), check_event_->get(), 0));
+        check_in_flight_ = false;
+      }
+    } else {
+      (void)layer_stream;
+    }
   }
 
   /// Documented synchronisation: waits for the queued check's event (not for the stream: the
@@ -1632,7 +1657,10 @@ class Engine {
   PinnedBuffer<row_index> h_ids_;
   PinnedBuffer<row_index> h_check_;                 ///< cluster::Adaptive: a check's counters
   std::optional<detail::EventHandle> check_event_;  ///< cluster::Adaptive: its copy is done
-  std::int64_t adaptive_reuse_t_ = -1;              ///< cluster::Adaptive: round 0's t within a run
+  std::optional<detail::EventHandle> fork_event_;   ///< cluster::Adaptive: layer l is done
+  std::optional<Stream> check_stream_;              ///< cluster::Adaptive: runs the checks
+  bool check_in_flight_ = false;        ///< cluster::Adaptive: the layer stream has not joined it
+  std::int64_t adaptive_reuse_t_ = -1;  ///< cluster::Adaptive: round 0's t within a run
   std::size_t num_slots_ = 0;
   std::size_t off_cub_ = 0;
   std::size_t cub_bytes_ = 0;

@@ -17,6 +17,7 @@
 #include <cuda/stream_ref>
 #include <cuda_runtime_api.h>
 
+#include <cstddef>
 #include <utility>
 
 SNICIT_NAMESPACE_BEGIN
@@ -35,6 +36,16 @@ class Stream {
   /// Creates a stream with `cudaStreamNonBlocking`. @throws snicit::CudaError
   Stream() {
     SNICIT_CUDA_TRY(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  }
+  /// A non-blocking stream with the device's highest scheduling priority (e.g. for short work
+  /// that should overlap long kernels on another stream). @throws snicit::CudaError
+  [[nodiscard]] static Stream highest_priority() {
+    int least = 0;
+    int greatest = 0;
+    SNICIT_CUDA_TRY(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+    Stream s(nullptr);
+    SNICIT_CUDA_TRY(cudaStreamCreateWithPriority(&s.stream_, cudaStreamNonBlocking, greatest));
+    return s;
   }
   Stream(Stream const&) = delete;
   Stream& operator=(Stream const&) = delete;
@@ -67,6 +78,7 @@ class Stream {
   }
 
  private:
+  explicit Stream(std::nullptr_t) noexcept {}
   void reset() noexcept {
     if (stream_ != nullptr) {
       SNICIT_CUDA_TRY_NO_THROW(cudaStreamDestroy(stream_));

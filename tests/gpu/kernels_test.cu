@@ -9,15 +9,18 @@
 #include <snicit/kernels/rows.cuh>
 #include <snicit/kernels/spmm.cuh>
 #include <snicit/memory/device_buffer.hpp>
+#include <snicit/reference/snicit.hpp>
 #include <snicit/stream.hpp>
 
 #include "device_helpers.hpp"
 #include "oracle.hpp"
 
+#include <algorithm>
 #include <catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -196,10 +199,78 @@ TEST_CASE("copy_rows copies listed rows between lists, up to the device count", 
                     snicit::LogicError);
 }
 
+TEST_CASE("prune_samples: the tiled and the sequential walk keep the CPU's survivors",
+          "[gpu][kernels]") {
+  snicit::Stream stream;
+  // (s, dim): one tile with a thread per pair; several tiles with a warp per pair; many tiles;
+  // above prune_tiled_max_samples (the sequential walk).
+  auto const shape = GENERATE(
+      std::pair<std::int64_t, std::int64_t>{12, 8},
+      std::pair<std::int64_t, std::int64_t>{100, 200},
+      std::pair<std::int64_t, std::int64_t>{1000, 70},
+      std::pair<std::int64_t, std::int64_t>{snicit::kernels::prune_tiled_max_samples + 40, 16});
+  auto const [s, dim] = shape;
+  CAPTURE(s, dim);
+  // Samples = one of 30 prototypes with 0-3 entries moved by more than eta (or by less): chains
+  // where a pruned sample would have pruned others exercise the "only kept samples prune" rule.
+  std::mt19937 rng(static_cast<unsigned>(s + dim));
+  std::int64_t const protos = 30;
+  std::vector<float> proto(static_cast<std::size_t>(protos * dim));
+  for (auto& v : proto) {
+    v = std::uniform_real_distribution<float>(0.0f, 1.0f)(rng);
+  }
+  snicit::DenseMatrix<float> fh(s, dim);
+  for (std::int64_t i = 0; i < s; ++i) {
+    std::int64_t const p = static_cast<std::int64_t>(rng() % protos);
+    auto row = fh.row(i);
+    std::copy_n(proto.begin() + p * dim, dim, row.begin());
+    for (std::uint32_t m = rng() % 4; m > 0; --m) {
+      row[rng() % static_cast<std::uint32_t>(dim)] += rng() % 3 == 0 ? 0.01f : 0.5f;
+    }
+  }
+  double const eta = 0.05;
+  double const eps = 2.5 / static_cast<double>(dim);  // prune when at most 2 entries differ
+  auto const want = snicit::reference::prune_samples(fh, eps, eta);
+  REQUIRE(want.size() > 1);
+  REQUIRE(static_cast<std::int64_t>(want.size()) < s);
+
+  // f has 5 spare rows beyond s' (capacity > count); sample_pos[i] = 3 i + 1.
+  std::vector<float> hf(static_cast<std::size_t>((s + 5) * dim), -7.0f);
+  std::copy_n(fh.data.begin(), s * dim, hf.begin());
+  std::vector<row_index> pos(static_cast<std::size_t>(s + 5));
+  for (std::int64_t i = 0; i < s + 5; ++i) {
+    pos[static_cast<std::size_t>(i)] = static_cast<row_index>(3 * i + 1);
+  }
+  auto d_f = to_device(hf, stream);
+  auto d_pos = to_device(pos, stream);
+  auto d_count = to_device(std::vector<row_index>{static_cast<row_index>(s), -1}, stream);
+  DeviceBuffer<std::uint8_t> keep(static_cast<std::size_t>(s + 5), stream);
+  DeviceBuffer<row_index> cents(static_cast<std::size_t>(s + 5), stream);
+  snicit::kernels::prune_samples<1024, float>(
+      snicit::DenseView<float const>{d_f.data(), s + 5, dim, dim},
+      d_count.data(),
+      eps,
+      eta,
+      keep.data(),
+      d_pos.data(),
+      cents.data(),
+      d_count.data() + 1,
+      stream);
+  auto const k = to_host(d_count, 2, stream)[1];
+  REQUIRE(k == static_cast<row_index>(want.size()));
+  auto const got = to_host(cents, static_cast<std::size_t>(k), stream);
+  for (std::size_t c = 0; c < want.size(); ++c) {
+    REQUIRE(got[c] == static_cast<row_index>(3 * want[c] + 1));
+  }
+}
+
 TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU",
           "[gpu][kernels]") {
   snicit::Stream stream;
-  std::int64_t const n = 96;
+  // 5000 columns: the sampling stages the row in three chunks, and segments cross the chunk
+  // boundaries; the pruning compares 5000-wide rows with a warp per pair. 96: one chunk, a
+  // thread per pair (with 8 segments).
+  auto const n = GENERATE(std::int64_t{96}, std::int64_t{5000});
   std::int64_t const rows = 40;
   // Rows drawn from 3 prototypes with small perturbations, plus a live-row list.
   std::mt19937 rng(9);
@@ -235,7 +306,7 @@ TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU
 
   auto const seg = GENERATE(std::int64_t{0}, std::int64_t{8});
   auto const sampling = GENERATE(snicit::Sampling::strided, snicit::Sampling::first);
-  CAPTURE(seg, sampling == snicit::Sampling::strided);
+  CAPTURE(n, seg, sampling == snicit::Sampling::strided);
   std::int64_t const s = 12;
   std::int64_t const dim = seg > 0 ? seg : n;
   DeviceBuffer<float> f(static_cast<std::size_t>(s * dim), stream);

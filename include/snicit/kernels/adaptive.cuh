@@ -55,8 +55,12 @@ void probe_residues(DenseView<Value const> y,
   SNICIT_EXPECTS(probes >= 1 && probes <= 0x7fffffff,
                  "probe_residues: probes must be in [1, 2^31 - 1]");
   SNICIT_EXPECTS(tau >= 0, "probe_residues: tau must be non-negative");
-  SNICIT_CUDA_TRY(cudaMemsetAsync(d_nonempty, 0, sizeof(row_index), stream.get()));
-  SNICIT_CUDA_TRY(cudaMemsetAsync(d_excluded, 0, sizeof(row_index), stream.get()));
+  if (d_excluded == d_nonempty + 1) {  // adjacent counters (the engine's): one memset
+    SNICIT_CUDA_TRY(cudaMemsetAsync(d_nonempty, 0, 2 * sizeof(row_index), stream.get()));
+  } else {
+    SNICIT_CUDA_TRY(cudaMemsetAsync(d_nonempty, 0, sizeof(row_index), stream.get()));
+    SNICIT_CUDA_TRY(cudaMemsetAsync(d_excluded, 0, sizeof(row_index), stream.get()));
+  }
   auto const blocks = static_cast<unsigned>(probes);
   detail::probe_residues_kernel<Warps, Value>
       <<<blocks, Warps * 32, 0, stream.get()>>>(y,

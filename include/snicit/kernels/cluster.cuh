@@ -17,6 +17,7 @@
 #include <cuda/stream_ref>
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <cstdint>
 
 SNICIT_NAMESPACE_BEGIN
@@ -70,16 +71,23 @@ void sample_rows(DenseView<Value const> y,
   SNICIT_CHECK_LAUNCH();
 }
 
+/// prune_samples compares 32 bases at a time up to this many samples (33 * ceil(s / 32) words of
+/// shared memory); above it, one base at a time.
+inline constexpr std::int64_t prune_tiled_max_samples = 8192;
+
 /**
  * @brief Sample pruning (paper Alg. 1) in one block: in sample order, each sample still kept
  * prunes every later kept sample that differs from it (|a - b| > eta) in fewer than
- * eps * f.cols entries. The survivors are the centroids.
+ * eps * f.cols entries. The survivors are the centroids. Up to prune_tiled_max_samples rows of f
+ * the pairs of 32 bases at a time are compared in parallel and the bases replayed with bit masks
+ * (s'/32 dependent steps instead of s'); the result is the same.
  *
  * @tparam BlockThreads threads of the single block (one warp per compared sample)
  * @param[in]  f               the samples (rows 0..s'-1 used), e.g. from sample_rows
  * @param[in]  d_num_samples   device count s'
  * @param[in]  eps, eta        pruning tolerances (>= 0)
- * @param[out] keep_scratch    >= f.rows bytes of device scratch
+ * @param[out] keep_scratch    >= f.rows bytes of device scratch (used above
+ *                             prune_tiled_max_samples rows)
  * @param[in]  sample_pos      live position of each sample
  * @param[out] centroids       live positions of the survivors, ascending (>= f.rows entries)
  * @param[out] d_num_centroids device counter k
@@ -97,15 +105,29 @@ void prune_samples(DenseView<Value const> f,
                    cuda::stream_ref stream) {
   SNICIT_EXPECTS(eps >= 0 && eta >= 0, "prune_samples: eps and eta must be non-negative");
   double const limit = eps * static_cast<double>(f.cols);
-  detail::prune_samples_kernel<BlockThreads, Value>
-      <<<1, BlockThreads, 0, stream.get()>>>(f,
-                                             d_num_samples,
-                                             static_cast<Value>(eta),
-                                             limit,
-                                             keep_scratch,
-                                             sample_pos,
-                                             centroids,
-                                             d_num_centroids);
+  if (f.rows <= prune_tiled_max_samples) {
+    std::int64_t const words = (f.rows + 31) / 32;
+    std::size_t const bytes = static_cast<std::size_t>(33 * words) * sizeof(std::uint32_t);
+    detail::prune_samples_tiled_kernel<BlockThreads, Value>
+        <<<1, BlockThreads, bytes, stream.get()>>>(f,
+                                                   d_num_samples,
+                                                   static_cast<Value>(eta),
+                                                   limit,
+                                                   words,
+                                                   sample_pos,
+                                                   centroids,
+                                                   d_num_centroids);
+  } else {
+    detail::prune_samples_kernel<BlockThreads, Value>
+        <<<1, BlockThreads, 0, stream.get()>>>(f,
+                                               d_num_samples,
+                                               static_cast<Value>(eta),
+                                               limit,
+                                               keep_scratch,
+                                               sample_pos,
+                                               centroids,
+                                               d_num_centroids);
+  }
   SNICIT_CHECK_LAUNCH();
 }
 

@@ -51,9 +51,17 @@ SNICIT_KERNEL void __launch_bounds__(Warps * 32)
   std::int64_t const kc = *d_num_centroids;
   std::int64_t const n = y.cols;
   std::int64_t const pos = (i * a) / p;
+  // The centroids' rows are looked up once per block (two dependent loads each), so the
+  // comparisons below wait only for the rows themselves.
+  constexpr int cached = 256;
+  __shared__ std::int64_t cen_rows[cached];
   int mine = 0;
   for (std::int64_t c = threadIdx.x; c < kc; c += Warps * 32) {
-    mine = mine != 0 || centroids[c] == pos ? 1 : 0;
+    row_index const cp = centroids[c];
+    mine = mine != 0 || cp == pos ? 1 : 0;
+    if (c < cached) {
+      cen_rows[c] = list_row(live_rows, cp);
+    }
   }
   if (threadIdx.x == 0) {
     empty_found = 0;
@@ -69,7 +77,7 @@ SNICIT_KERNEL void __launch_bounds__(Warps * 32)
     if (*static_cast<int volatile*>(&empty_found) != 0) {
       break;  // another warp found a centroid equal to the probe
     }
-    Value const* cen = y.row(list_row(live_rows, centroids[c]));
+    Value const* cen = y.row(c < cached ? cen_rows[c] : list_row(live_rows, centroids[c]));
     bool differs = false;
     for (std::int64_t j0 = 0; j0 < n && !differs; j0 += 32 * unroll) {
       int d = 0;
