@@ -565,12 +565,17 @@ class Engine {
   [[nodiscard]] std::size_t slot_post(std::int64_t l) const noexcept {  // l = t+1 .. L
     return static_cast<std::size_t>(num_layers_ + 5 + l);
   }
-  [[nodiscard]] std::size_t slot_probe() const noexcept {  // adaptive: non-empty probes
-    return static_cast<std::size_t>(2 * num_layers_ + 6);
+  // cluster::Adaptive: a check's own counters, contiguous (copied to the host together) and
+  // apart from the conversion's, so a check never touches what the layers or the conversion use.
+  static constexpr std::size_t check_slots = 5;
+  [[nodiscard]] std::size_t slot_check(std::size_t i) const noexcept {
+    return static_cast<std::size_t>(2 * num_layers_ + 6) + i;
   }
-  [[nodiscard]] std::size_t slot_probe_excluded() const noexcept {  // probes that are centroids
-    return static_cast<std::size_t>(2 * num_layers_ + 7);
-  }
+  static constexpr std::size_t check_live = 0;       ///< A (copied by the snapshot)
+  static constexpr std::size_t check_samples = 1;    ///< s'
+  static constexpr std::size_t check_centroids = 2;  ///< k
+  static constexpr std::size_t check_probe = 3;      ///< non-empty probes
+  static constexpr std::size_t check_excluded = 4;   ///< probes that are centroids
   [[nodiscard]] row_index* counter(std::size_t slot) noexcept {
     return counters_.data() + slot;
   }
@@ -684,10 +689,18 @@ class Engine {
     detail::ArenaLayout arena;
     off_cub_ = arena.add(cub_bytes);
     cub_bytes_ = cub_bytes;
-    off_f_ = arena.add(static_cast<std::size_t>(sample_cap * sample_dim_) * sizeof(Value));
-    off_sample_pos_ = arena.add(static_cast<std::size_t>(sample_cap) * sizeof(row_index));
-    off_centroids_ = arena.add(static_cast<std::size_t>(sample_cap) * sizeof(row_index));
-    off_keep_ = arena.add(static_cast<std::size_t>(sample_cap));
+    conv_scratch_ =
+        add_centroid_scratch(arena, sample_cap, sample_dim_, slot_samples(), slot_centroids());
+    if constexpr (adaptive_) {
+      // A check's own scratch, and the snapshot of the rows it reads (samples + probes rows of
+      // the widest layer) with the live-entry -> snapshot-row map.
+      check_scratch_ = add_centroid_scratch(
+          arena, det_samples_, sample_dim_, slot_check(check_samples), slot_check(check_centroids));
+      det_probes_ = std::min(so.adaptive.probes, mb);
+      off_snap_ =
+          arena.add(static_cast<std::size_t>((det_samples_ + det_probes_) * ld_) * sizeof(Value));
+      off_snap_map_ = arena.add(static_cast<std::size_t>(mb) * sizeof(row_index));
+    }
     return arena;
   }
 
@@ -713,15 +726,16 @@ class Engine {
       list_ = DeviceBuffer<row_index, Allocator>(rows, stream, alloc_);
     }
     arena_ = DeviceBuffer<std::byte, Allocator>(arena_bytes, stream, alloc_);
-    num_slots_ = static_cast<std::size_t>(2 * num_layers_ + 8);
+    num_slots_ = static_cast<std::size_t>(2 * num_layers_ + 6) + check_slots;
     counters_ = DeviceBuffer<row_index, Allocator>(num_slots_, stream, alloc_);
     counters_.memset_async(0, stream);  // copied to the host whole, unused slots included
     h_counters_ = PinnedBuffer<row_index>(num_slots_);
     h_ids_ = PinnedBuffer<row_index>(rows);
     if constexpr (adaptive_) {
-      h_check_ = PinnedBuffer<row_index>(num_slots_);
+      h_check_ = PinnedBuffer<row_index>(check_slots);
       check_event_.emplace();
       fork_event_.emplace();
+      snap_event_.emplace();
       check_stream_.emplace(Stream::highest_priority());
     }
     SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));  // documented: once, at construction
@@ -1158,7 +1172,7 @@ class Engine {
       args.alive = flags_.data();
       std::int64_t const e = fused_end(l, fuse_limit(l));
       if (e > l) {
-        join_check(stream);  // a fused run also writes counters the check copies
+        join_check(stream);  // a fused run may write both activation buffers
         args.out = buffer_view(cur ^ 1, widths_[static_cast<std::size_t>(e)]);
         launch_fused(args, l, e, stream);
         l = e;
@@ -1166,9 +1180,10 @@ class Engine {
         args.out = buffer_view(cur ^ 1, widths_[static_cast<std::size_t>(l)]);
         launch_layer(l, args, stream);
       }
-      // cluster::Adaptive: a check queued after the previous layer ran beside this layer's spMM
-      // (which only reads what the check reads); the compaction below overwrites the live
-      // positions it reads, and the next layer its activations.
+      // cluster::Adaptive: the snapshot of a check queued after the previous layer ran beside
+      // this layer's spMM (which only reads what it reads); the compaction below overwrites the
+      // live positions it reads, and the next layer its activations. The rest of the check
+      // reads only the snapshot and runs on.
       join_check(stream);
       cur ^= 1;
       if (droppable_[static_cast<std::size_t>(l)]) {
@@ -1219,7 +1234,7 @@ class Engine {
         }
       }
     }
-    join_check(stream);  // none is left in flight: a check layer is never the last pre layer
+    join_check(stream);  // no snapshot is left in flight: a check layer is never the last
     if (timed) {
       phase_events_[1].record(stream);
     }
@@ -1242,8 +1257,8 @@ class Engine {
       std::int64_t const nt = widths_[static_cast<std::size_t>(T)];
       auto const y = buffer_view(cur, nt).as_const();
       auto const yhat = buffer_view(cur ^ 1, nt);
-      auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
-      pick_centroids(y, gather, live_slot, samples_, stream);
+      auto* cents = centroids_of(conv_scratch_);
+      pick_centroids(y, gather, counter(live_slot), samples_, conv_scratch_, stream);
       kernels::convert_to_residues<Cluster::block_threads, Value>(y,
                                                                   gather,
                                                                   counter(live_slot),
@@ -1365,56 +1380,85 @@ class Engine {
     return plan;
   }
 
+  /// Where a centroid choice keeps its samples, positions, centroids and counts.
+  struct CentroidScratch {
+    std::size_t off_f = 0;           ///< samples (x dim values)
+    std::size_t off_pos = 0;         ///< their live positions
+    std::size_t off_centroids = 0;   ///< the centroids' live positions
+    std::size_t off_keep = 0;        ///< prune flags
+    std::size_t slot_samples = 0;    ///< counter: s'
+    std::size_t slot_centroids = 0;  ///< counter: k
+  };
+  static CentroidScratch add_centroid_scratch(detail::ArenaLayout& arena,
+                                              std::int64_t samples,
+                                              std::int64_t dim,
+                                              std::size_t slot_samples,
+                                              std::size_t slot_centroids) {
+    CentroidScratch c;
+    c.off_f = arena.add(static_cast<std::size_t>(samples * dim) * sizeof(Value));
+    c.off_pos = arena.add(static_cast<std::size_t>(samples) * sizeof(row_index));
+    c.off_centroids = arena.add(static_cast<std::size_t>(samples) * sizeof(row_index));
+    c.off_keep = arena.add(static_cast<std::size_t>(samples));
+    c.slot_samples = slot_samples;
+    c.slot_centroids = slot_centroids;
+    return c;
+  }
+  [[nodiscard]] row_index* centroids_of(CentroidScratch const& c) noexcept {
+    return reinterpret_cast<row_index*>(arena_.data() + c.off_centroids);
+  }
+
   /**
-   * The conversion's centroid choice on the live rows `y` (through `gather`, count in
-   * `live_slot`): `samples` rows sampled and downsampled into the arena (kernels::sample_rows),
-   * then pruned (kernels::prune_samples); the centroids' positions go to the arena's centroid
-   * list, their number to slot_centroids(). Used by the conversion and by cluster::Adaptive's
-   * checks (with their own candidate count).
+   * The conversion's centroid choice on the live rows `y` (through `gather`, count A in
+   * `d_live`): `samples` rows sampled and downsampled (kernels::sample_rows), then pruned
+   * (kernels::prune_samples), in scratch `c`: the centroids' positions go to its centroid list,
+   * their number to its slot_centroids. Used by the conversion (conv_scratch_) and by
+   * cluster::Adaptive's checks (check_scratch_, with their own candidate count).
    */
   void pick_centroids(DenseView<Value const> y,
                       row_index const* gather,
-                      std::size_t live_slot,
+                      row_index const* d_live,
                       std::int64_t samples,
+                      CentroidScratch const& c,
                       cuda::stream_ref stream) {
     auto const& so = opts_.snicit;
     std::int64_t const dim = so.downsample > 0 ? so.downsample : y.cols;
-    DenseView<Value> f{reinterpret_cast<Value*>(arena_.data() + off_f_), samples, dim, dim};
-    auto* sample_pos = reinterpret_cast<row_index*>(arena_.data() + off_sample_pos_);
-    auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
-    auto* keep = reinterpret_cast<std::uint8_t*>(arena_.data() + off_keep_);
+    DenseView<Value> f{reinterpret_cast<Value*>(arena_.data() + c.off_f), samples, dim, dim};
+    auto* sample_pos = reinterpret_cast<row_index*>(arena_.data() + c.off_pos);
+    auto* keep = reinterpret_cast<std::uint8_t*>(arena_.data() + c.off_keep);
     kernels::sample_rows<Value>(y,
                                 gather,
-                                counter(live_slot),
+                                d_live,
                                 samples,
                                 so.sampling,
                                 so.downsample,
                                 f,
                                 sample_pos,
-                                counter(slot_samples()),
+                                counter(c.slot_samples),
                                 stream);
     kernels::prune_samples<Cluster::prune_threads, Value>(f.as_const(),
-                                                          counter(slot_samples()),
+                                                          counter(c.slot_samples),
                                                           so.eps,
                                                           so.eta,
                                                           keep,
                                                           sample_pos,
-                                                          cents,
-                                                          counter(slot_centroids()),
+                                                          centroids_of(c),
+                                                          counter(c.slot_centroids),
                                                           stream);
   }
 
   /// cluster::Adaptive: a check queued at `layer` whose counts are read later.
   struct PendingCheck {
-    std::int64_t layer = 0;     ///< its layer; 0 = no check queued
-    std::size_t live_slot = 0;  ///< counter slot of its live count A
+    std::int64_t layer = 0;  ///< its layer; 0 = no check queued
   };
 
   /**
    * cluster::Adaptive: queues one detector check on the live rows after layer l (the GPU side of
-   * reference::threshold_check): the conversion's sampling and pruning with det_samples_
-   * candidates, the probe residues, an asynchronous copy of the counters into pinned memory and
-   * an event. Nothing waits here; read_check() reads it at the next check layer.
+   * reference::threshold_check) on the high-priority check stream, forked after layer l:
+   * a snapshot of the rows it reads (kernels::snapshot_check_rows; the layer stream waits for
+   * that much only, before the next compaction, see join_check), then on the snapshot the
+   * conversion's sampling and pruning with det_samples_ candidates, the probe residues, an
+   * asynchronous copy of the check's counters into pinned memory and an event. The rest of the
+   * check runs beside the next layers; read_check() reads it at the next check layer.
    */
   PendingCheck queue_check(std::int64_t l,
                            int cur,
@@ -1423,38 +1467,50 @@ class Engine {
                            cuda::stream_ref layer_stream) {
     auto const& so = opts_.snicit;
     std::int64_t const n = widths_[static_cast<std::size_t>(l)];
-    auto const y = buffer_view(cur, n).as_const();
-    auto* cents = reinterpret_cast<row_index*>(arena_.data() + off_centroids_);
-    // Forked onto the high-priority check stream: it overlaps the next layer's spMM.
     fork_event_->record(layer_stream);
     SNICIT_CUDA_TRY(cudaStreamWaitEvent(check_stream_->get(), fork_event_->get(), 0));
     cuda::stream_ref const stream = *check_stream_;
-    pick_centroids(y, gather, live_slot, det_samples_, stream);
-    kernels::probe_residues<Cluster::probe_warps, Value>(y,
-                                                         gather,
-                                                         counter(live_slot),
+    DenseView<Value> snap{
+        reinterpret_cast<Value*>(arena_.data() + off_snap_), det_samples_ + det_probes_, n, ld_};
+    auto* map = reinterpret_cast<row_index*>(arena_.data() + off_snap_map_);
+    row_index* d_live = counter(slot_check(check_live));
+    kernels::snapshot_check_rows<Value>(buffer_view(cur, n).as_const(),
+                                        gather,
+                                        counter(live_slot),
+                                        det_samples_,
+                                        so.sampling,
+                                        det_probes_,
+                                        snap,
+                                        map,
+                                        d_live,
+                                        stream);
+    snap_event_->record(stream);
+    check_in_flight_ = true;
+    pick_centroids(snap.as_const(), map, d_live, det_samples_, check_scratch_, stream);
+    kernels::probe_residues<Cluster::probe_warps, Value>(snap.as_const(),
+                                                         map,
+                                                         d_live,
                                                          so.adaptive.probes,
-                                                         cents,
-                                                         counter(slot_centroids()),
+                                                         centroids_of(check_scratch_),
+                                                         counter(slot_check(check_centroids)),
                                                          so.tau_conv,
-                                                         counter(slot_probe()),
-                                                         counter(slot_probe_excluded()),
+                                                         counter(slot_check(check_probe)),
+                                                         counter(slot_check(check_excluded)),
                                                          stream);
     SNICIT_CUDA_TRY(cudaMemcpyAsync(h_check_.data(),
-                                    counters_.data(),
-                                    num_slots_ * sizeof(row_index),
+                                    counter(slot_check(0)),
+                                    check_slots * sizeof(row_index),
                                     cudaMemcpyDeviceToHost,
                                     stream.get()));
     check_event_->record(stream);
-    check_in_flight_ = true;
-    return {l, live_slot};
+    return {l};
   }
 
-  /// cluster::Adaptive: makes the layer stream wait for the queued check (no host wait).
+  /// cluster::Adaptive: the layer stream waits for the queued check's snapshot (no host wait).
   void join_check(cuda::stream_ref layer_stream) {
     if constexpr (adaptive_) {
       if (check_in_flight_) {
-        SNICIT_CUDA_TRY(cudaStreamWaitEvent(layer_stream.get(), check_event_->get(), 0));
+        SNICIT_CUDA_TRY(cudaStreamWaitEvent(layer_stream.get(), snap_event_->get(), 0));
         check_in_flight_ = false;
       }
     } else {
@@ -1469,12 +1525,12 @@ class Engine {
     auto const& so = opts_.snicit;
     ThresholdCheck c;
     c.layer = p.layer;
-    c.live = h_check_[p.live_slot];
-    c.centroids = c.live > 0 ? h_check_[slot_centroids()] : 0;
-    c.probes = c.live > 0 ? std::min<std::int64_t>(so.adaptive.probes, c.live) -
-                                h_check_[slot_probe_excluded()]
-                          : 0;
-    c.nonempty_probes = c.live > 0 ? h_check_[slot_probe()] : 0;
+    c.live = h_check_[check_live];
+    c.centroids = c.live > 0 ? h_check_[check_centroids] : 0;
+    c.probes = c.live > 0
+                   ? std::min<std::int64_t>(so.adaptive.probes, c.live) - h_check_[check_excluded]
+                   : 0;
+    c.nonempty_probes = c.live > 0 ? h_check_[check_probe] : 0;
     return c;
   }
 
@@ -1658,16 +1714,18 @@ class Engine {
   PinnedBuffer<row_index> h_check_;                 ///< cluster::Adaptive: a check's counters
   std::optional<detail::EventHandle> check_event_;  ///< cluster::Adaptive: its copy is done
   std::optional<detail::EventHandle> fork_event_;   ///< cluster::Adaptive: layer l is done
+  std::optional<detail::EventHandle> snap_event_;   ///< cluster::Adaptive: the snapshot is done
   std::optional<Stream> check_stream_;              ///< cluster::Adaptive: runs the checks
   bool check_in_flight_ = false;        ///< cluster::Adaptive: the layer stream has not joined it
   std::int64_t adaptive_reuse_t_ = -1;  ///< cluster::Adaptive: round 0's t within a run
   std::size_t num_slots_ = 0;
   std::size_t off_cub_ = 0;
   std::size_t cub_bytes_ = 0;
-  std::size_t off_f_ = 0;
-  std::size_t off_sample_pos_ = 0;
-  std::size_t off_centroids_ = 0;
-  std::size_t off_keep_ = 0;
+  CentroidScratch conv_scratch_;   ///< the conversion's centroid choice
+  CentroidScratch check_scratch_;  ///< cluster::Adaptive: a check's centroid choice
+  std::size_t off_snap_ = 0;       ///< cluster::Adaptive: snapshot rows of a check
+  std::size_t off_snap_map_ = 0;   ///< cluster::Adaptive: live entry -> snapshot row
+  std::int64_t det_probes_ = 0;    ///< cluster::Adaptive: min(probes, max_batch)
   std::int64_t samples_ = 1;
   std::int64_t sample_dim_ = 1;
   std::int64_t det_samples_ = 0;  ///< cluster::Adaptive: centroid candidates of a check

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Each snicit::kernels building block against a small CPU computation in the test.
 #include <snicit/engine.cuh>
+#include <snicit/kernels/adaptive.cuh>
 #include <snicit/kernels/cluster.cuh>
 #include <snicit/kernels/convert.cuh>
 #include <snicit/kernels/post_update.cuh>
@@ -262,6 +263,130 @@ TEST_CASE("prune_samples: the tiled and the sequential walk keep the CPU's survi
   for (std::size_t c = 0; c < want.size(); ++c) {
     REQUIRE(got[c] == static_cast<row_index>(3 * want[c] + 1));
   }
+}
+
+TEST_CASE("snapshot_check_rows: sampling and probes on the snapshot equal them on the live rows",
+          "[gpu][kernels]") {
+  snicit::Stream stream;
+  std::int64_t const n = 300;
+  std::int64_t const rows = 700;
+  // a = live rows: fewer than the samples, fewer than the probes, more than both.
+  auto const a = GENERATE(std::int64_t{5}, std::int64_t{40}, std::int64_t{600});
+  auto const sampling = GENERATE(snicit::Sampling::strided, snicit::Sampling::first);
+  CAPTURE(a, sampling == snicit::Sampling::strided);
+  std::int64_t const samples = 12;
+  std::int64_t const probes = 64;
+  std::mt19937 rng(static_cast<unsigned>(a));
+  // Rows from 4 prototypes (so probes can be empty) plus a shuffled live list.
+  std::vector<float> h_y(static_cast<std::size_t>(rows * n));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::mt19937 proto(static_cast<unsigned>(r % 4));
+    for (std::int64_t j = 0; j < n; ++j) {
+      h_y[static_cast<std::size_t>(r * n + j)] =
+          proto() % 3 == 0 ? std::uniform_real_distribution<float>(0.0f, 1.0f)(proto) : 0.0f;
+    }
+    if (r % 7 == 0) {
+      h_y[static_cast<std::size_t>(r * n + rng() % n)] += 0.5f;
+    }
+  }
+  std::vector<row_index> live(static_cast<std::size_t>(rows));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    live[static_cast<std::size_t>(r)] = static_cast<row_index>(r);
+  }
+  std::shuffle(live.begin(), live.end(), rng);
+  live.resize(static_cast<std::size_t>(a));
+  auto d_y = to_device(h_y, stream);
+  auto d_live = to_device(live, stream);
+  auto d_a = to_device(std::vector<row_index>{static_cast<row_index>(a)}, stream);
+  snicit::DenseView<float const> yv{d_y.data(), rows, n, n};
+  DeviceBuffer<float> snap_buf(static_cast<std::size_t>((samples + probes) * n), stream);
+  snicit::DenseView<float> snap{snap_buf.data(), samples + probes, n, n};
+  DeviceBuffer<row_index> map(static_cast<std::size_t>(a), stream);
+  DeviceBuffer<row_index> counters(8, stream);
+  counters.memset_async(0, stream);
+  snicit::kernels::snapshot_check_rows<float>(yv,
+                                              d_live.data(),
+                                              d_a.data(),
+                                              samples,
+                                              sampling,
+                                              probes,
+                                              snap,
+                                              map.data(),
+                                              counters.data(),
+                                              stream);
+  REQUIRE(to_host(counters, 1, stream)[0] == static_cast<row_index>(a));
+  // Every sampled and probed entry maps to a snapshot row holding its live row.
+  auto const h_snap = to_host(snap_buf, static_cast<std::size_t>((samples + probes) * n), stream);
+  auto const h_map = to_host(map, static_cast<std::size_t>(a), stream);
+  std::int64_t const s1 = std::min(samples, a);
+  std::int64_t const p1 = std::min(probes, a);
+  std::vector<std::int64_t> entries;
+  for (std::int64_t i = 0; i < s1; ++i) {
+    entries.push_back(sampling == snicit::Sampling::strided ? i * a / s1 : i);
+  }
+  for (std::int64_t i = 0; i < p1; ++i) {
+    entries.push_back(i * a / p1);
+  }
+  for (auto const e : entries) {
+    auto const r = h_map[static_cast<std::size_t>(e)];
+    REQUIRE(r >= 0);
+    REQUIRE(r < samples + probes);
+    auto const src = live[static_cast<std::size_t>(e)];
+    for (std::int64_t j = 0; j < n; ++j) {
+      REQUIRE(h_snap[static_cast<std::size_t>(r * n + j)] ==
+              h_y[static_cast<std::size_t>(src * n + j)]);
+    }
+  }
+  // sample_rows + prune_samples + probe_residues on the snapshot (map as the live list) give
+  // what they give on the live rows.
+  auto run_check =
+      [&](snicit::DenseView<float const> y, row_index const* rows_of, row_index const* d_count) {
+        std::int64_t const dim = 30;
+        DeviceBuffer<float> f(static_cast<std::size_t>(samples * dim), stream);
+        DeviceBuffer<row_index> spos(static_cast<std::size_t>(samples), stream);
+        DeviceBuffer<std::uint8_t> keep(static_cast<std::size_t>(samples), stream);
+        DeviceBuffer<row_index> cents(static_cast<std::size_t>(samples), stream);
+        DeviceBuffer<row_index> c(4, stream);  // s', k, non-empty, excluded
+        snicit::kernels::sample_rows<float>(y,
+                                            rows_of,
+                                            d_count,
+                                            samples,
+                                            sampling,
+                                            dim,
+                                            snicit::DenseView<float>{f.data(), samples, dim, dim},
+                                            spos.data(),
+                                            c.data(),
+                                            stream);
+        snicit::kernels::prune_samples<1024, float>(
+            snicit::DenseView<float const>{f.data(), samples, dim, dim},
+            c.data(),
+            0.1,
+            0.01,
+            keep.data(),
+            spos.data(),
+            cents.data(),
+            c.data() + 1,
+            stream);
+        snicit::kernels::probe_residues<8, float>(y,
+                                                  rows_of,
+                                                  d_count,
+                                                  probes,
+                                                  cents.data(),
+                                                  c.data() + 1,
+                                                  0.0,
+                                                  c.data() + 2,
+                                                  c.data() + 3,
+                                                  stream);
+        auto counts = to_host(c, 4, stream);
+        auto centroids = to_host(cents, static_cast<std::size_t>(counts[1]), stream);
+        return std::make_pair(counts, centroids);
+      };
+  auto const want = run_check(yv, d_live.data(), d_a.data());
+  auto const got = run_check(snap.as_const(), map.data(), counters.data());
+  CHECK(got.first == want.first);
+  CHECK(got.second == want.second);
+  REQUIRE(want.first[0] == s1);
+  REQUIRE(want.first[1] >= 1);
 }
 
 TEST_CASE("sampling, pruning, conversion, post update and recovery match the CPU",

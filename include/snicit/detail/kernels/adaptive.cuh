@@ -103,5 +103,53 @@ SNICIT_KERNEL void __launch_bounds__(Warps * 32)
   }
 }
 
+/**
+ * One block per snapshot row r < samples + probes. Rows r < samples are the sampling's picks
+ * (i = r < s' = min(samples, A): live entry floor(i A / s') when strided, i otherwise), rows
+ * samples + i the probes (i < P' = min(probes, A): live entry floor(i A / P')), A = *d_num_live.
+ * Copies the row into snap.row(r) and sets map[live entry] = r (a sample and a probe of the same
+ * entry write identical copies, either index is right). Block 0 copies A into *d_live_copy.
+ */
+template <int BlockThreads, class Value>
+SNICIT_KERNEL void __launch_bounds__(BlockThreads)
+    snapshot_check_rows_kernel(DenseView<Value const> y,
+                               row_index const* live_rows,
+                               row_index const* d_num_live,
+                               std::int64_t samples,
+                               bool strided,
+                               std::int64_t probes,
+                               DenseView<Value> snap,
+                               row_index* map,
+                               row_index* d_live_copy) {
+  std::int64_t const a = *d_num_live;
+  std::int64_t const r = blockIdx.x;
+  if (r == 0 && threadIdx.x == 0) {
+    *d_live_copy = static_cast<row_index>(a);
+  }
+  std::int64_t pos = 0;
+  if (r < samples) {
+    std::int64_t const s = samples < a ? samples : a;
+    if (r >= s) {
+      return;  // uniform over the block
+    }
+    pos = strided ? (r * a) / s : r;
+  } else {
+    std::int64_t const p = probes < a ? probes : a;
+    std::int64_t const i = r - samples;
+    if (i >= p) {
+      return;  // uniform over the block
+    }
+    pos = (i * a) / p;
+  }
+  Value const* src = y.row(list_row(live_rows, pos));
+  Value* dst = snap.row(r);
+  for (std::int64_t j = threadIdx.x; j < y.cols; j += BlockThreads) {
+    dst[j] = src[j];
+  }
+  if (threadIdx.x == 0) {
+    map[pos] = static_cast<row_index>(r);
+  }
+}
+
 }  // namespace detail
 SNICIT_NAMESPACE_END
