@@ -684,13 +684,12 @@ class Engine {
                    : widths_[static_cast<std::size_t>(Cluster::converts ? so.threshold_layer : 0)]);
     det_samples_ =
         adaptive_ ? std::min(so.adaptive.samples > 0 ? so.adaptive.samples : so.samples, mb) : 0;
-    std::int64_t const sample_cap = std::max(samples_, det_samples_);
     std::size_t const cub_bytes = kernels::select_rows_scratch_bytes(mb);
     detail::ArenaLayout arena;
     off_cub_ = arena.add(cub_bytes);
     cub_bytes_ = cub_bytes;
     conv_scratch_ =
-        add_centroid_scratch(arena, sample_cap, sample_dim_, slot_samples(), slot_centroids());
+        add_centroid_scratch(arena, samples_, sample_dim_, slot_samples(), slot_centroids());
     if constexpr (adaptive_) {
       // A check's own scratch, and the snapshot of the rows it reads (samples + probes rows of
       // the widest layer) with the live-entry -> snapshot-row map.
@@ -733,9 +732,9 @@ class Engine {
     h_ids_ = PinnedBuffer<row_index>(rows);
     if constexpr (adaptive_) {
       h_check_ = PinnedBuffer<row_index>(check_slots);
-      check_event_.emplace();
-      fork_event_.emplace();
-      snap_event_.emplace();
+      check_event_.emplace(cudaEventDisableTiming);  // ordering only: no timestamps needed
+      fork_event_.emplace(cudaEventDisableTiming);
+      snap_event_.emplace(cudaEventDisableTiming);
       check_stream_.emplace(Stream::highest_priority());
     }
     SNICIT_CUDA_TRY(cudaStreamSynchronize(stream.get()));  // documented: once, at construction

@@ -28,11 +28,15 @@
 SNICIT_NAMESPACE_BEGIN
 namespace detail {
 
-/// A move-only CUDA event with timing enabled; destroyed without throwing.
+/// A move-only CUDA event (timing enabled unless `flags` say otherwise); destroyed without
+/// throwing.
 class EventHandle {
  public:
   EventHandle() {
     SNICIT_CUDA_TRY(cudaEventCreate(&event_));
+  }
+  explicit EventHandle(unsigned flags) {
+    SNICIT_CUDA_TRY(cudaEventCreateWithFlags(&event_, flags));
   }
   EventHandle(EventHandle const&) = delete;
   EventHandle& operator=(EventHandle const&) = delete;
