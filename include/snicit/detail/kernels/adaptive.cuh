@@ -74,7 +74,9 @@ SNICIT_KERNEL void __launch_bounds__(Warps * 32)
   }
   Value const* row = y.row(list_row(live_rows, pos));
   for (std::int64_t c = warp; c < kc; c += Warps) {
-    if (*static_cast<int volatile*>(&empty_found) != 0) {
+    // The flag is shared by the warps: lane 0 reads it atomically, the warp follows its value.
+    int const found = __shfl_sync(0xffffffffu, lane == 0 ? atomicOr(&empty_found, 0) : 0, 0);
+    if (found != 0) {
       break;  // another warp found a centroid equal to the probe
     }
     Value const* cen = y.row(c < cached ? cen_rows[c] : list_row(live_rows, centroids[c]));
@@ -92,7 +94,7 @@ SNICIT_KERNEL void __launch_bounds__(Warps * 32)
     }
     if (!differs) {
       if (lane == 0) {
-        *static_cast<int volatile*>(&empty_found) = 1;
+        atomicExch(&empty_found, 1);
       }
       break;
     }
