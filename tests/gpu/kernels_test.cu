@@ -302,6 +302,7 @@ TEST_CASE("snapshot_check_rows: sampling and probes on the snapshot equal them o
   DeviceBuffer<float> snap_buf(static_cast<std::size_t>((samples + probes) * n), stream);
   snicit::DenseView<float> snap{snap_buf.data(), samples + probes, n, n};
   DeviceBuffer<row_index> map(static_cast<std::size_t>(a), stream);
+  map.memset_async(0xff, stream);  // -1: an entry the snapshot did not map
   DeviceBuffer<row_index> counters(8, stream);
   counters.memset_async(0, stream);
   snicit::kernels::snapshot_check_rows<float>(yv,
