@@ -300,6 +300,8 @@ TEST_CASE("snapshot_check_rows: sampling and probes on the snapshot equal them o
   auto d_a = to_device(std::vector<row_index>{static_cast<row_index>(a)}, stream);
   snicit::DenseView<float const> yv{d_y.data(), rows, n, n};
   DeviceBuffer<float> snap_buf(static_cast<std::size_t>((samples + probes) * n), stream);
+  // NaN everywhere first: rows beyond s' + P' stay unwritten, and the buffer is read back whole.
+  snap_buf.memset_async(0xff, stream);
   snicit::DenseView<float> snap{snap_buf.data(), samples + probes, n, n};
   DeviceBuffer<row_index> map(static_cast<std::size_t>(a), stream);
   map.memset_async(0xff, stream);  // -1: an entry the snapshot did not map
