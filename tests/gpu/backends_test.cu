@@ -68,18 +68,8 @@ snicit::SparseLayer<float> layer_from_rows(InputRows rows,
                                            std::int64_t n_out,
                                            std::mt19937_64& rng) {
   snicit::SparseLayer<float> layer;
-  auto& w = layer.weights;
-  w.rows = static_cast<std::int64_t>(rows.size());
-  w.cols = n_out;
-  w.row_offsets.push_back(0);
-  for (auto& r : rows) {
-    std::sort(r.begin(), r.end());
-    for (auto [c, v] : r) {
-      w.col_indices.push_back(c);
-      w.values.push_back(v);
-    }
-    w.row_offsets.push_back(static_cast<std::int64_t>(w.col_indices.size()));
-  }
+  auto const n_in = static_cast<std::int64_t>(rows.size());
+  layer.weights = oracle::csr_from_rows(n_in, n_out, std::move(rows));
   std::uniform_real_distribution<float> bd(-0.3f, 0.1f);
   for (std::int64_t j = 0; j < n_out; ++j) {
     layer.bias.push_back(bd(rng));

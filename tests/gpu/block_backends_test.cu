@@ -37,25 +37,6 @@ using DefaultBlock = snicit::spmm::BlockDense<>;
 // outputs per tile, groups of 2 outputs suffice.
 using SmallBlock = snicit::spmm::BlockDense<32, 8, 2, 2, 16, 2>;
 
-/// CSR from per-input lists of (output, value).
-snicit::CsrMatrix<float> from_rows(std::int64_t n_in,
-                                   std::int64_t n_out,
-                                   std::vector<std::vector<std::pair<std::int32_t, float>>> rows) {
-  snicit::CsrMatrix<float> w;
-  w.rows = n_in;
-  w.cols = n_out;
-  w.row_offsets.push_back(0);
-  for (auto& r : rows) {
-    std::sort(r.begin(), r.end());
-    for (auto [c, v] : r) {
-      w.col_indices.push_back(c);
-      w.values.push_back(v);
-    }
-    w.row_offsets.push_back(static_cast<std::int64_t>(w.col_indices.size()));
-  }
-  return w;
-}
-
 /// Rectangular 200 -> 112 layer with hidden blocks: outputs of group g (4 groups of 24 outputs,
 /// scattered over 0..95 by a shuffle) share one random set of 40 inputs with random values; 15
 /// outputs have random inputs of their own; one output has no input at all.
@@ -89,7 +70,7 @@ snicit::CsrMatrix<float> mixed_layer(std::uint64_t seed) {
       rows[static_cast<std::size_t>(all_in[static_cast<std::size_t>(k)])].push_back({j, wd(rng)});
     }
   }
-  return from_rows(n_in, n_out, std::move(rows));
+  return oracle::csr_from_rows(n_in, n_out, std::move(rows));
 }
 
 /// Compiled is only swept over layers up to this size: NVRTC needs tens of seconds for ~2e4

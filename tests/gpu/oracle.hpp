@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace oracle {
@@ -90,6 +91,26 @@ inline Result infer(snicit::SparseNetwork<float> const& net,
   return res;
 }
 
+/// CSR weights n_in x n_out from per-input lists of (output, value); each list is sorted here.
+inline snicit::CsrMatrix<float> csr_from_rows(
+    std::int64_t n_in,
+    std::int64_t n_out,
+    std::vector<std::vector<std::pair<std::int32_t, float>>> rows) {
+  snicit::CsrMatrix<float> w;
+  w.rows = n_in;
+  w.cols = n_out;
+  w.row_offsets.push_back(0);
+  for (auto& r : rows) {
+    std::sort(r.begin(), r.end());
+    for (auto [c, v] : r) {
+      w.col_indices.push_back(c);
+      w.values.push_back(v);
+    }
+    w.row_offsets.push_back(static_cast<std::int64_t>(w.col_indices.size()));
+  }
+  return w;
+}
+
 /// A random sparse network: each output has `fan_in` random inputs with values in
 /// [wlo, whi] (or `uniform` when non-zero), bias `bias`, cap `cap`.
 inline snicit::SparseNetwork<float> random_network(std::int64_t n,
@@ -122,18 +143,7 @@ inline snicit::SparseNetwork<float> random_network(std::int64_t n,
       }
     }
     snicit::SparseLayer<float> layer;
-    auto& w = layer.weights;
-    w.rows = n;
-    w.cols = n;
-    w.row_offsets.push_back(0);
-    for (auto& r : rows) {
-      std::sort(r.begin(), r.end());
-      for (auto [c, v] : r) {
-        w.col_indices.push_back(c);
-        w.values.push_back(v);
-      }
-      w.row_offsets.push_back(static_cast<std::int64_t>(w.col_indices.size()));
-    }
+    layer.weights = csr_from_rows(n, n, std::move(rows));
     layer.bias = {bias};
     net.layers.push_back(std::move(layer));
   }
